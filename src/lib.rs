@@ -1,0 +1,4 @@
+//! placeholder
+pub mod handler;
+pub mod proto;
+pub use handler::*;

@@ -1,0 +1,337 @@
+//! Response heads: the status line and headers, parsed in place with `httparse`.
+//!
+//! The Lambda headers are kept as [`Span`]s (offsets into the receive buffer), so a parsed
+//! [`Head`] owns no memory and borrows nothing: the body can then be handed out mutably while
+//! the context still reads the headers.
+
+use super::{ProtoError, MAX_HEAD, MAX_HEADERS};
+
+/// A byte range `start..end` in the receive buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Span {
+    /// First byte.
+    pub start: u32,
+    /// One past the last byte.
+    pub end: u32,
+}
+
+impl Span {
+    /// The bytes this span covers in `buf` (empty if it does not fit, which parsing rules out).
+    #[inline]
+    pub fn get<'b>(&self, buf: &'b [u8]) -> &'b [u8] {
+        buf.get(self.start as usize..self.end as usize).unwrap_or(&[])
+    }
+}
+
+/// How the body of a response is delimited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Framing {
+    /// Exactly this many bytes follow the head.
+    Length(u64),
+    /// `Transfer-Encoding: chunked`.
+    Chunked,
+    /// No length given: the body runs until the server closes the connection.
+    UntilClose,
+}
+
+/// The Lambda headers of a `/next` response, as spans into the receive buffer.
+/// Each is `None` when the header is absent or empty.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LambdaHeaders {
+    /// `Lambda-Runtime-Aws-Request-Id`.
+    pub request_id: Option<Span>,
+    /// `Lambda-Runtime-Deadline-Ms`.
+    pub deadline_ms: Option<Span>,
+    /// `Lambda-Runtime-Invoked-Function-Arn`.
+    pub invoked_function_arn: Option<Span>,
+    /// `Lambda-Runtime-Trace-Id`.
+    pub trace_id: Option<Span>,
+    /// `Lambda-Runtime-Client-Context`.
+    pub client_context: Option<Span>,
+    /// `Lambda-Runtime-Cognito-Identity`.
+    pub cognito_identity: Option<Span>,
+    /// `Lambda-Runtime-Aws-Tenant-Id`.
+    pub tenant_id: Option<Span>,
+    /// `Lambda-Runtime-Invocation-Id`.
+    pub invocation_id: Option<Span>,
+}
+
+/// A parsed response head.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Head {
+    /// The status code.
+    pub status: u16,
+    /// Length of the head in bytes, blank line included: the body starts here.
+    pub len: usize,
+    /// How the body is delimited.
+    pub framing: Framing,
+    /// Whether the connection may carry another request after this response.
+    pub keep_alive: bool,
+    /// The Lambda headers.
+    pub lambda: LambdaHeaders,
+}
+
+/// Parses the response head at the start of `buf`.
+///
+/// `Ok(None)` means the head is not complete yet. Interim `1xx` responses are returned like any
+/// other (with an empty body); the caller skips them.
+pub fn parse_head(buf: &[u8]) -> Result<Option<Head>, ProtoError> {
+    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut response = httparse::Response::new(&mut headers);
+    let len = match response.parse(buf) {
+        Ok(httparse::Status::Complete(len)) => len,
+        Ok(httparse::Status::Partial) => {
+            return if buf.len() >= MAX_HEAD { Err(ProtoError::HeadTooLarge) } else { Ok(None) };
+        }
+        Err(httparse::Error::TooManyHeaders) => return Err(ProtoError::TooManyHeaders),
+        Err(_) => return Err(ProtoError::BadHead),
+    };
+    if len > MAX_HEAD {
+        return Err(ProtoError::HeadTooLarge);
+    }
+    let status = response.code.ok_or(ProtoError::BadHead)?;
+    let http10 = response.version == Some(0);
+    let mut keep_alive = !http10;
+    let mut content_length: Option<u64> = None;
+    let mut chunked = false;
+    let mut lambda = LambdaHeaders::default();
+    let base = buf.as_ptr() as usize;
+    for h in response.headers.iter() {
+        let name = h.name.as_bytes();
+        let value = trim(h.value);
+        if let Some(rest) = strip_prefix_ignore_case(name, b"lambda-runtime-") {
+            if value.is_empty() {
+                continue;
+            }
+            let start = value.as_ptr() as usize - base;
+            let span = Some(Span { start: start as u32, end: (start + value.len()) as u32 });
+            let slot = match_lambda_header(&mut lambda, rest);
+            if let Some(slot) = slot {
+                *slot = span;
+            }
+        } else if name.eq_ignore_ascii_case(b"content-length") {
+            let n = parse_decimal(value).ok_or(ProtoError::BadContentLength)?;
+            if content_length.is_some_and(|prev| prev != n) {
+                return Err(ProtoError::BadContentLength);
+            }
+            content_length = Some(n);
+        } else if name.eq_ignore_ascii_case(b"transfer-encoding") {
+            // The last coding must be chunked; any other coding we cannot undo.
+            let last = value.rsplit(|&b| b == b',').next().map(trim).unwrap_or(&[]);
+            if !last.eq_ignore_ascii_case(b"chunked") || chunked {
+                return Err(ProtoError::UnsupportedTransferEncoding);
+            }
+            let all_chunked = value.split(|&b| b == b',').all(|c| trim(c).eq_ignore_ascii_case(b"chunked"));
+            if !all_chunked {
+                return Err(ProtoError::UnsupportedTransferEncoding);
+            }
+            chunked = true;
+        } else if name.eq_ignore_ascii_case(b"connection") {
+            for token in value.split(|&b| b == b',').map(trim) {
+                if token.eq_ignore_ascii_case(b"close") {
+                    keep_alive = false;
+                } else if token.eq_ignore_ascii_case(b"keep-alive") && http10 {
+                    keep_alive = true;
+                }
+            }
+        }
+    }
+    let framing = if (100..200).contains(&status) || status == 204 || status == 304 {
+        Framing::Length(0)
+    } else if chunked {
+        // A length next to chunked is a sign of a confused or hostile peer (RFC 9112 6.3):
+        // chunked wins, and the connection is not reused.
+        if content_length.is_some() {
+            keep_alive = false;
+        }
+        Framing::Chunked
+    } else if let Some(n) = content_length {
+        Framing::Length(n)
+    } else {
+        keep_alive = false;
+        Framing::UntilClose
+    };
+    Ok(Some(Head { status, len, framing, keep_alive, lambda }))
+}
+
+fn match_lambda_header<'h>(h: &'h mut LambdaHeaders, rest: &[u8]) -> Option<&'h mut Option<Span>> {
+    let eq = |s: &[u8]| rest.eq_ignore_ascii_case(s);
+    Some(if eq(b"aws-request-id") {
+        &mut h.request_id
+    } else if eq(b"deadline-ms") {
+        &mut h.deadline_ms
+    } else if eq(b"invoked-function-arn") {
+        &mut h.invoked_function_arn
+    } else if eq(b"trace-id") {
+        &mut h.trace_id
+    } else if eq(b"client-context") {
+        &mut h.client_context
+    } else if eq(b"cognito-identity") {
+        &mut h.cognito_identity
+    } else if eq(b"aws-tenant-id") {
+        &mut h.tenant_id
+    } else if eq(b"invocation-id") {
+        &mut h.invocation_id
+    } else {
+        return None;
+    })
+}
+
+#[inline]
+fn strip_prefix_ignore_case<'a>(s: &'a [u8], prefix: &[u8]) -> Option<&'a [u8]> {
+    if s.len() >= prefix.len() && s[..prefix.len()].eq_ignore_ascii_case(prefix) {
+        Some(&s[prefix.len()..])
+    } else {
+        None
+    }
+}
+
+#[inline]
+fn trim(v: &[u8]) -> &[u8] {
+    let start = v.iter().position(|&b| b != b' ' && b != b'\t').unwrap_or(v.len());
+    let end = v.iter().rposition(|&b| b != b' ' && b != b'\t').map_or(start, |i| i + 1);
+    &v[start..end]
+}
+
+/// A non-empty run of ASCII digits that fits in a `u64`.
+pub fn parse_decimal(v: &[u8]) -> Option<u64> {
+    if v.is_empty() || v.len() > 19 {
+        return None;
+    }
+    let mut n: u64 = 0;
+    for &b in v {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        n = n * 10 + u64::from(b - b'0');
+    }
+    Some(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NEXT: &[u8] = b"HTTP/1.1 200 OK\r\n\
+Content-Type: application/json\r\n\
+Lambda-Runtime-Aws-Request-Id: 8476a536-e9f4-11e8-9739-2dfe598c3fcd\r\n\
+Lambda-Runtime-Deadline-Ms: 1542409706888\r\n\
+Lambda-Runtime-Invoked-Function-Arn: arn:aws:lambda:us-east-2:123456789012:function:custom-runtime\r\n\
+Lambda-Runtime-Trace-Id: Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700;Parent=9a9197af755a6419;Sampled=1\r\n\
+Date: Fri, 16 Nov 2018 23:08:26 GMT\r\n\
+Content-Length: 14\r\n\
+\r\n\
+{\"hello\":\"w\"}\n";
+
+    fn text(buf: &[u8], s: Option<Span>) -> Option<&str> {
+        s.map(|s| std::str::from_utf8(s.get(buf)).unwrap())
+    }
+
+    #[test]
+    fn a_real_next_response() {
+        let head = parse_head(NEXT).unwrap().unwrap();
+        assert_eq!(head.status, 200);
+        assert_eq!(head.framing, Framing::Length(14));
+        assert!(head.keep_alive);
+        assert_eq!(&NEXT[head.len..], b"{\"hello\":\"w\"}\n");
+        let l = head.lambda;
+        assert_eq!(text(NEXT, l.request_id), Some("8476a536-e9f4-11e8-9739-2dfe598c3fcd"));
+        assert_eq!(text(NEXT, l.deadline_ms), Some("1542409706888"));
+        assert_eq!(text(NEXT, l.invoked_function_arn), Some("arn:aws:lambda:us-east-2:123456789012:function:custom-runtime"));
+        assert!(text(NEXT, l.trace_id).unwrap().starts_with("Root=1-5bef4de7"));
+        assert_eq!(l.client_context, None);
+        assert_eq!(l.invocation_id, None);
+    }
+
+    #[test]
+    fn every_split_point_is_partial_until_the_blank_line() {
+        let head_len = parse_head(NEXT).unwrap().unwrap().len;
+        for cut in 0..head_len {
+            assert_eq!(parse_head(&NEXT[..cut]), Ok(None), "cut at {cut}");
+        }
+        for cut in head_len..=NEXT.len() {
+            assert_eq!(parse_head(&NEXT[..cut]).unwrap().unwrap().len, head_len, "cut at {cut}");
+        }
+    }
+
+    #[test]
+    fn header_names_are_case_insensitive_and_values_trimmed() {
+        let raw = b"HTTP/1.1 200 OK\r\nlambda-runtime-aws-request-id:  abc \r\nLAMBDA-RUNTIME-AWS-TENANT-ID: t1\r\n\
+lambda-runtime-invocation-id: inv\r\nlambda-runtime-client-context: {}\r\nLambda-Runtime-Cognito-Identity: {\"a\":1}\r\n\
+content-length: 0\r\n\r\n";
+        let head = parse_head(raw).unwrap().unwrap();
+        let l = head.lambda;
+        assert_eq!(text(raw, l.request_id), Some("abc"));
+        assert_eq!(text(raw, l.tenant_id), Some("t1"));
+        assert_eq!(text(raw, l.invocation_id), Some("inv"));
+        assert_eq!(text(raw, l.client_context), Some("{}"));
+        assert_eq!(text(raw, l.cognito_identity), Some("{\"a\":1}"));
+    }
+
+    #[test]
+    fn empty_lambda_headers_read_as_absent() {
+        let raw = b"HTTP/1.1 200 OK\r\nLambda-Runtime-Trace-Id: \r\nContent-Length: 0\r\n\r\n";
+        assert_eq!(parse_head(raw).unwrap().unwrap().lambda.trace_id, None);
+    }
+
+    #[test]
+    fn framing_table() {
+        let table: &[(&[u8], Result<(Framing, bool), ProtoError>)] = &[
+            (b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n", Ok((Framing::Length(5), true))),
+            (b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n", Ok((Framing::Length(5), true))),
+            (b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n", Err(ProtoError::BadContentLength)),
+            (b"HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n", Err(ProtoError::BadContentLength)),
+            (b"HTTP/1.1 200 OK\r\nContent-Length: 1e3\r\n\r\n", Err(ProtoError::BadContentLength)),
+            (b"HTTP/1.1 200 OK\r\nContent-Length: \r\n\r\n", Err(ProtoError::BadContentLength)),
+            (b"HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999\r\n\r\n", Err(ProtoError::BadContentLength)),
+            (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", Ok((Framing::Chunked, true))),
+            (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: Chunked\r\nContent-Length: 3\r\n\r\n", Ok((Framing::Chunked, false))),
+            (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", Err(ProtoError::UnsupportedTransferEncoding)),
+            (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n", Err(ProtoError::UnsupportedTransferEncoding)),
+            (b"HTTP/1.1 200 OK\r\n\r\n", Ok((Framing::UntilClose, false))),
+            (b"HTTP/1.1 204 No Content\r\n\r\n", Ok((Framing::Length(0), true))),
+            (b"HTTP/1.1 100 Continue\r\n\r\n", Ok((Framing::Length(0), true))),
+            (b"HTTP/1.1 202 Accepted\r\nConnection: close\r\nContent-Length: 0\r\n\r\n", Ok((Framing::Length(0), false))),
+            (b"HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n", Ok((Framing::Length(0), false))),
+            (b"HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\nContent-Length: 0\r\n\r\n", Ok((Framing::Length(0), true))),
+            (b"HTTP/1.1 200 OK\r\nConnection: keep-alive, close\r\nContent-Length: 0\r\n\r\n", Ok((Framing::Length(0), false))),
+        ];
+        for (raw, want) in table {
+            let got = parse_head(raw).map(|h| {
+                let h = h.unwrap();
+                (h.framing, h.keep_alive)
+            });
+            assert_eq!(&got, want, "{}", String::from_utf8_lossy(raw));
+        }
+    }
+
+    #[test]
+    fn garbage_and_limits() {
+        assert_eq!(parse_head(b"SSH-2.0-OpenSSH\r\n\r\n"), Err(ProtoError::BadHead));
+        assert_eq!(parse_head(b"HTTP/1.1 2000 OK\r\n\r\n"), Err(ProtoError::BadHead));
+        assert_eq!(parse_head(b"HTTP/1.1 200 OK\r\nBad Header\r\n\r\n"), Err(ProtoError::BadHead));
+
+        let mut many = b"HTTP/1.1 200 OK\r\n".to_vec();
+        for i in 0..200 {
+            many.extend_from_slice(format!("X-{i}: v\r\n").as_bytes());
+        }
+        many.extend_from_slice(b"\r\n");
+        assert_eq!(parse_head(&many), Err(ProtoError::TooManyHeaders));
+
+        let mut big = b"HTTP/1.1 200 OK\r\nX-Big: ".to_vec();
+        big.resize(MAX_HEAD + 10, b'a');
+        assert_eq!(parse_head(&big), Err(ProtoError::HeadTooLarge));
+        big.extend_from_slice(b"\r\n\r\n");
+        assert_eq!(parse_head(&big), Err(ProtoError::HeadTooLarge));
+    }
+
+    #[test]
+    fn decimal_parsing() {
+        assert_eq!(parse_decimal(b"0"), Some(0));
+        assert_eq!(parse_decimal(b"6291556"), Some(6_291_556));
+        assert_eq!(parse_decimal(b"1844674407370955161"), Some(1_844_674_407_370_955_161));
+        assert_eq!(parse_decimal(b""), None);
+        assert_eq!(parse_decimal(b"+1"), None);
+        assert_eq!(parse_decimal(b"1 2"), None);
+    }
+}
