@@ -1,4 +1,209 @@
-//! placeholder
-pub mod handler;
+//! # lambda-zero
+//!
+//! An AWS Lambda runtime for functions where every microsecond and every byte counts: one
+//! keep-alive HTTP/1.1 connection on `mio`, buffers allocated once, and **no heap allocation on
+//! a warm invocation**, for any event up to Lambda's 6 MiB limit.
+//!
+//! ```no_run
+//! // The whole bootstrap of an echo function.
+//! fn main() {
+//!     lambda_zero::run(|event: &[u8]| event)
+//! }
+//! ```
+//!
+//! A handler takes the event bytes and returns the response bytes, borrowed: from the event, from
+//! the handler's own reused buffer, or `'static`. For state across invocations implement
+//! [`Handler`]; for errors and the invocation's [`Context`] use [`handler_fn`]; for fallible
+//! start-up use [`run_with_init`] (failures are reported to `/runtime/init/error`). With the
+//! `json` feature (on by default), [`json`] parses events in place with simd-json and writes JSON
+//! responses without allocating.
+//!
+//! ## Layers
+//!
+//! ```text
+//!   your handler          Handler / handler_fn / run(|event| ..)         handler.rs
+//!        │  &mut [u8] event, &Context  →  &[u8] response | Error
+//!   runtime loop          next → handle → respond (+ next, pipelined)     runtime.rs
+//!        │  generic over `Io`: connect / writev / read / sleep
+//!   ┌────┴──────────────┐
+//!   proto (sans-IO)      transport (the only mio user)                    proto/, transport.rs
+//!   request heads,       one TcpStream, edge-triggered epoll,
+//!   httparse heads,      writev + epoll_wait + read per invocation
+//!   in-place chunked
+//! ```
+//!
+//! - [`proto`] never touches sockets, the clock or the environment: every parser and writer is
+//!   tested at every split point and fuzzed on its own.
+//! - Every received event gets exactly one response or error POST, also across a dropped
+//!   connection (the event stays in the receive buffer until its answer is acknowledged, and is
+//!   answered again on a new connection if needed).
+//! - Nothing the server or the handler sends can make the runtime panic: bad input is logged
+//!   and, where the protocol allows, reported to Lambda. A handler panic becomes that
+//!   invocation's `Function.Panic` error, with `panic = "unwind"` and with `panic = "abort"`.
+//! - The request id is percent-encoded into the request line; no server byte can inject into a
+//!   request.
+
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+#![warn(clippy::undocumented_unsafe_blocks)]
+
+mod error;
+mod handler;
+mod panic_report;
 pub mod proto;
-pub use handler::*;
+mod runtime;
+mod transport;
+
+#[cfg(feature = "json")]
+pub mod json;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+use std::net::{SocketAddr, ToSocketAddrs};
+
+pub use error::RuntimeError;
+pub use handler::{
+    handler_fn, Config, Context, ContextFn, Error, ErrorKind, EventFn, EventFnHandler, Handler,
+    HandlerFn, MAX_ERROR_MESSAGE, MAX_ERROR_TYPE,
+};
+pub use proto::MAX_EVENT_BODY;
+#[doc(hidden)]
+pub use runtime::Io;
+
+use proto::Endpoint;
+use runtime::{Recv, Session, Settings};
+
+/// A configured runtime. [`run`], [`run_handler`] and [`run_with_init`] cover the usual case;
+/// use this to change settings or to run against a given endpoint (tests, benchmarks).
+#[derive(Debug, Clone)]
+pub struct Runtime {
+    settings: Settings,
+}
+
+impl Runtime {
+    /// Reads `AWS_LAMBDA_RUNTIME_API` and the function's [`Config`] from the environment.
+    pub fn from_env() -> Result<Runtime, RuntimeError> {
+        let value = std::env::var("AWS_LAMBDA_RUNTIME_API").map_err(|_| RuntimeError::MissingEndpoint)?;
+        Ok(Runtime::new(&value)?.config(Config::from_env()))
+    }
+
+    /// A runtime for the Runtime API at `runtime_api`: `host:port` (as Lambda sets it) or
+    /// `http://host:port/prefix` (as some local emulators do).
+    pub fn new(runtime_api: &str) -> Result<Runtime, RuntimeError> {
+        let endpoint = Endpoint::parse(runtime_api)
+            .map_err(|reason| RuntimeError::InvalidEndpoint { value: runtime_api.to_string(), reason })?;
+        Ok(Runtime { settings: Settings { endpoint, pipelining: true, max_invocations: None, config: Config::default() } })
+    }
+
+    /// Whether the response POST and the next `GET /next` go out in one write (default: on).
+    /// Saves a round trip and two system calls per invocation.
+    pub fn pipelining(mut self, on: bool) -> Runtime {
+        self.settings.pipelining = on;
+        self
+    }
+
+    /// Stops after answering `n` invocations (for tests and benchmarks; Lambda never needs it).
+    pub fn max_invocations(mut self, n: u64) -> Runtime {
+        self.settings.max_invocations = Some(n);
+        self
+    }
+
+    /// Replaces the function configuration handed to the handler in [`Context::config`].
+    pub fn config(mut self, config: Config) -> Runtime {
+        self.settings.config = config;
+        self
+    }
+
+    /// Runs `handler` until a fatal error (or the invocation limit).
+    pub fn run<H: Handler>(self, handler: H) -> Result<(), RuntimeError> {
+        self.run_with_init(move |_| Ok(handler))
+    }
+
+    /// Connects, builds the handler with `init`, then runs it. An `Err` or a panic from `init`
+    /// is reported to `/runtime/init/error` and returned as [`RuntimeError::InitFailed`].
+    pub fn run_with_init<H, F>(self, init: F) -> Result<(), RuntimeError>
+    where
+        H: Handler,
+        F: FnOnce(&Config) -> Result<H, Error>,
+    {
+        let addrs = self.resolve()?;
+        let transport = transport::MioTransport::new(addrs.clone())
+            .map_err(|source| RuntimeError::Unreachable { endpoint: self.settings.endpoint.host.clone(), source })?;
+        panic_report::install(&self.settings.endpoint, &addrs);
+        self.run_with_io(transport, init)
+    }
+
+    /// Runs over any [`Io`]: how tests and fuzz targets drive the loop without sockets.
+    #[doc(hidden)]
+    pub fn run_with_io<I, H, F>(self, io: I, init: F) -> Result<(), RuntimeError>
+    where
+        I: Io,
+        H: Handler,
+        F: FnOnce(&Config) -> Result<H, Error>,
+    {
+        let mut session = Session::new(io, self.settings.clone());
+        let mut recv = Recv::new();
+        session.ensure_connected()?;
+        panic_report::enter_init();
+        let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| init(&self.settings.config)));
+        panic_report::leave();
+        let built = match built {
+            Ok(result) => result,
+            Err(payload) => Err(Error::function("InitPanic", runtime::PanicMessage(&*payload))),
+        };
+        let mut handler = match built {
+            Ok(handler) => handler,
+            Err(failure) => {
+                session.post_init_error(&failure)?;
+                return Err(RuntimeError::InitFailed(failure));
+            }
+        };
+        session.serve(&mut recv, &mut handler)
+    }
+
+    fn resolve(&self) -> Result<Vec<SocketAddr>, RuntimeError> {
+        let host = &self.settings.endpoint.host;
+        let addrs: Vec<SocketAddr> = host
+            .to_socket_addrs()
+            .map_err(|source| RuntimeError::Unreachable { endpoint: host.clone(), source })?
+            .collect();
+        if addrs.is_empty() {
+            let source = std::io::Error::new(std::io::ErrorKind::NotFound, "the name resolved to no address");
+            return Err(RuntimeError::Unreachable { endpoint: host.clone(), source });
+        }
+        Ok(addrs)
+    }
+}
+
+/// Runs a closure as the function, forever: `lambda_zero::run(|event: &[u8]| event)`.
+///
+/// Exits the process with status 1 and a message on stderr when the runtime cannot go on
+/// (no `AWS_LAMBDA_RUNTIME_API`, Runtime API unreachable, a 500 from it).
+pub fn run<F: EventFn>(handler: F) -> ! {
+    exit_with(Runtime::from_env().and_then(|rt| rt.run(EventFnHandler(handler))))
+}
+
+/// Runs a [`Handler`] as the function, forever. Exits like [`run`].
+pub fn run_handler<H: Handler>(handler: H) -> ! {
+    exit_with(Runtime::from_env().and_then(|rt| rt.run(handler)))
+}
+
+/// Builds the handler with `init` (reporting a failure to `/runtime/init/error`), then runs
+/// it forever. Exits like [`run`].
+pub fn run_with_init<H, F>(init: F) -> !
+where
+    H: Handler,
+    F: FnOnce(&Config) -> Result<H, Error>,
+{
+    exit_with(Runtime::from_env().and_then(|rt| rt.run_with_init(init)))
+}
+
+fn exit_with(result: Result<(), RuntimeError>) -> ! {
+    match result {
+        Ok(()) => std::process::exit(0),
+        Err(e) => {
+            runtime::log(format_args!("{e}"));
+            std::process::exit(1)
+        }
+    }
+}

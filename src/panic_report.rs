@@ -1,0 +1,155 @@
+//! Reporting a panic to Lambda when the binary is built with `panic = "abort"`.
+//!
+//! With unwinding, [`crate::runtime`] catches a handler panic and posts it as the invocation's
+//! error like any other. With `panic = "abort"` (the size-optimised release profile) nothing can
+//! be caught: the process ends inside the panic. So a panic hook, installed at start-up, posts
+//! the error itself, on a fresh blocking connection, before the process aborts. It needs to know
+//! which invocation is running: [`enter`] copies the request id into a static before each
+//! handler call (a few dozen bytes, no allocation). In unwinding builds all of this compiles to
+//! nothing.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::panic::{self, PanicHookInfo};
+use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
+
+use crate::handler::{Error, ErrorKind};
+use crate::proto::request::{self, Writer};
+use crate::proto::Endpoint;
+
+const ABORTS: bool = cfg!(panic = "abort");
+const MAX_ID: usize = 256;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Idle,
+    Init,
+    Invoke,
+}
+
+struct Current {
+    phase: Phase,
+    request_id: [u8; MAX_ID],
+    request_id_len: usize,
+    invocation_id: [u8; MAX_ID],
+    invocation_id_len: usize,
+}
+
+static CURRENT: Mutex<Current> = Mutex::new(Current {
+    phase: Phase::Idle,
+    request_id: [0; MAX_ID],
+    request_id_len: 0,
+    invocation_id: [0; MAX_ID],
+    invocation_id_len: 0,
+});
+
+struct Target {
+    endpoint: Endpoint,
+    addrs: Vec<SocketAddr>,
+}
+
+static TARGET: OnceLock<Target> = OnceLock::new();
+
+/// Installs the hook (once per process; only in `panic = "abort"` builds).
+pub(crate) fn install(endpoint: &Endpoint, addrs: &[SocketAddr]) {
+    if !ABORTS {
+        return;
+    }
+    let target = Target { endpoint: endpoint.clone(), addrs: addrs.to_vec() };
+    if TARGET.set(target).is_err() {
+        return;
+    }
+    let previous = panic::take_hook();
+    panic::set_hook(Box::new(move |info| {
+        previous(info);
+        report(info);
+    }));
+}
+
+/// Marks the start of the function's initialisation.
+pub(crate) fn enter_init() {
+    if ABORTS {
+        if let Ok(mut cur) = CURRENT.lock() {
+            cur.phase = Phase::Init;
+        }
+    }
+}
+
+/// Marks the start of one handler call.
+#[inline]
+pub(crate) fn enter(request_id: &str, invocation_id: Option<&str>) {
+    if !ABORTS {
+        return;
+    }
+    if let Ok(mut cur) = CURRENT.lock() {
+        let id = request_id.as_bytes();
+        let inv = invocation_id.unwrap_or("").as_bytes();
+        if id.len() > MAX_ID || inv.len() > MAX_ID {
+            cur.phase = Phase::Idle;
+            return;
+        }
+        cur.request_id[..id.len()].copy_from_slice(id);
+        cur.request_id_len = id.len();
+        cur.invocation_id[..inv.len()].copy_from_slice(inv);
+        cur.invocation_id_len = inv.len();
+        cur.phase = Phase::Invoke;
+    }
+}
+
+/// Marks the end of a handler call (or of the initialisation).
+#[inline]
+pub(crate) fn leave() {
+    if ABORTS {
+        if let Ok(mut cur) = CURRENT.lock() {
+            cur.phase = Phase::Idle;
+        }
+    }
+}
+
+/// Posts the panic as the running invocation's error (or as the init error).
+fn report(info: &PanicHookInfo<'_>) {
+    let Some(target) = TARGET.get() else { return };
+    let Ok(cur) = CURRENT.try_lock() else { return };
+    let message = info.payload_as_str().unwrap_or("(non-string payload)");
+    let location = info.location().map(|l| (l.file(), l.line())).unwrap_or(("?", 0));
+    let (kind, name) = match cur.phase {
+        Phase::Idle => return,
+        Phase::Init => (ErrorKind::Function, "InitPanic"),
+        Phase::Invoke => (ErrorKind::Function, "Panic"),
+    };
+    let error = Error::new(kind, name, format_args!("handler panicked at {}:{}: {message}", location.0, location.1));
+    let mut head = vec![0u8; 3 * MAX_ID + 2048];
+    let mut body = vec![0u8; 8192];
+    let mut hw = Writer::new(&mut head);
+    let mut bw = Writer::new(&mut body);
+    if request::write_error_body(&mut bw, error.error_type(), error.message()).is_err() {
+        return;
+    }
+    let wrote = if cur.phase == Phase::Init {
+        request::write_init_error_head(&mut hw, &target.endpoint, error.error_type(), bw.len())
+    } else {
+        let inv = &cur.invocation_id[..cur.invocation_id_len];
+        request::write_error_head(
+            &mut hw,
+            &target.endpoint,
+            &cur.request_id[..cur.request_id_len],
+            (!inv.is_empty()).then_some(inv),
+            error.error_type(),
+            bw.len(),
+        )
+    };
+    if wrote.is_err() {
+        return;
+    }
+    for addr in &target.addrs {
+        let Ok(mut stream) = TcpStream::connect_timeout(addr, Duration::from_secs(1)) else { continue };
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(1)));
+        if stream.write_all(hw.written()).and_then(|()| stream.write_all(bw.written())).is_ok() {
+            // Wait for the acknowledgement so the error is in before the process dies.
+            let mut ack = [0u8; 512];
+            let _ = stream.read(&mut ack);
+            return;
+        }
+    }
+}

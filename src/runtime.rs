@@ -1,0 +1,564 @@
+//! The invocation loop: joins the transport, the sans-IO protocol and the handler.
+//!
+//! The loop is generic over [`Io`] (connect, vectored write, read, sleep), so it runs the same
+//! over the mio socket in [`crate::transport`] and over a scripted peer in tests and fuzzing.
+//!
+//! Memory: every buffer is allocated once, before the first request. The receive buffer holds a
+//! whole `/next` response of the largest size Lambda allows; it is zero-filled by the allocator
+//! (`calloc`, fresh pages from the OS), so reserving 6 MiB costs no resident memory until an
+//! event actually uses it. Acknowledgements are read into a separate small buffer, so the event
+//! (which the response may borrow) stays intact until its response is acknowledged — and can be
+//! sent again on a new connection if the first one drops.
+
+use core::fmt;
+use std::io::{self, IoSlice};
+use std::panic::{self, AssertUnwindSafe};
+use std::time::Duration;
+
+use crate::error::RuntimeError;
+use crate::handler::{Config, Context, Error, ErrorKind, Handler};
+use crate::proto::body::{Message, Reader};
+use crate::proto::request::{self, Writer};
+use crate::proto::response::{parse_decimal, parse_head, Head, Span};
+use crate::proto::{Endpoint, ProtoError, MAX_EVENT_BODY, MAX_HEAD};
+
+/// What the invocation loop needs from a connection to the Runtime API.
+///
+/// Implemented by the mio transport; tests and fuzz targets implement it with a scripted peer.
+pub trait Io {
+    /// Opens a new connection, closing any current one.
+    fn connect(&mut self) -> io::Result<()>;
+    /// Writes all of `bufs` (advancing them as it goes).
+    fn write_all(&mut self, bufs: &mut [IoSlice<'_>]) -> io::Result<()>;
+    /// Reads at least one byte into `buf`, waiting as long as needed; `Ok(0)` means the peer
+    /// closed the connection.
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize>;
+    /// Closes the current connection, if any.
+    fn close(&mut self);
+    /// Waits before a retry.
+    fn sleep(&mut self, duration: Duration);
+}
+
+/// Room for a whole `/next` response: the largest head, the largest body, and slack for chunk
+/// framing that has been read but not yet squeezed out.
+pub(crate) const RECV_CAPACITY: usize = MAX_HEAD + MAX_EVENT_BODY + 64 * 1024;
+/// Acknowledgements are small; their bodies are dropped as they arrive.
+const ACK_CAPACITY: usize = 16 * 1024;
+/// A request head: the request id may be percent-encoded (3 bytes per byte) and is at most a
+/// whole head long.
+const HEAD_CAPACITY: usize = 3 * MAX_HEAD + 1024;
+/// An error document: the message escaped (at most 6 bytes per byte) plus the fixed parts.
+const ERROR_BODY_CAPACITY: usize = 6 * crate::handler::MAX_ERROR_MESSAGE + 512;
+
+/// Connection attempts in a row before the runtime gives up.
+const CONNECT_ATTEMPTS: u32 = 10;
+/// Times one response is sent again after the connection dropped under it.
+const POST_ATTEMPTS: u32 = 5;
+/// Longest pause between retries.
+const MAX_BACKOFF: Duration = Duration::from_millis(500);
+
+/// Settings of one runtime loop.
+#[derive(Debug, Clone)]
+pub(crate) struct Settings {
+    pub endpoint: Endpoint,
+    pub pipelining: bool,
+    pub max_invocations: Option<u64>,
+    pub config: Config,
+}
+
+/// Buffers reused for the life of the process.
+struct Buffers {
+    /// `GET /next`, written once.
+    next: Vec<u8>,
+    /// Request heads.
+    head: Box<[u8]>,
+    /// Error documents.
+    error_body: Box<[u8]>,
+    /// Acknowledgements (and whatever arrives right after them).
+    ack: Box<[u8]>,
+}
+
+/// The receive side of `/next`: buffer, fill level, reader.
+pub(crate) struct Recv {
+    buf: Box<[u8]>,
+    filled: usize,
+    reader: Reader,
+}
+
+impl Recv {
+    pub(crate) fn new() -> Recv {
+        Recv { buf: vec![0u8; RECV_CAPACITY].into_boxed_slice(), filled: 0, reader: Reader::new(MAX_EVENT_BODY as u64, false) }
+    }
+}
+
+/// What the handler produced for one invocation.
+enum Reply<'a> {
+    Response(&'a [u8]),
+    Failure(Error),
+}
+
+/// How reading one response ended without a message.
+enum ReadError {
+    /// The connection failed or closed early: reconnect and ask again.
+    Connection(io::Error),
+    /// The bytes are not a valid response: the connection is unusable.
+    Protocol(ProtoError),
+}
+
+/// One runtime: settings, buffers, the connection and its state.
+pub(crate) struct Session<I: Io> {
+    io: I,
+    settings: Settings,
+    bufs: Buffers,
+    connected: bool,
+    /// Consecutive failed `/next` polls (for the backoff).
+    next_failures: u32,
+}
+
+impl<I: Io> Session<I> {
+    pub(crate) fn new(io: I, settings: Settings) -> Session<I> {
+        let mut next = vec![0u8; 1024 + settings.endpoint.host.len() + settings.endpoint.path_prefix.len()];
+        let mut w = Writer::new(&mut next);
+        let len = match request::write_next(&mut w, &settings.endpoint) {
+            Ok(()) => w.len(),
+            Err(request::Full) => 0, // cannot happen: sized above for the longest head
+        };
+        next.truncate(len);
+        Session {
+            io,
+            settings,
+            bufs: Buffers {
+                next,
+                head: vec![0u8; HEAD_CAPACITY].into_boxed_slice(),
+                error_body: vec![0u8; ERROR_BODY_CAPACITY].into_boxed_slice(),
+                ack: vec![0u8; ACK_CAPACITY].into_boxed_slice(),
+            },
+            connected: false,
+            next_failures: 0,
+        }
+    }
+
+    /// Connects if there is no connection, retrying with a growing pause.
+    pub(crate) fn ensure_connected(&mut self) -> Result<(), RuntimeError> {
+        if self.connected {
+            return Ok(());
+        }
+        connect_with_retry(&mut self.io, &mut self.connected, &self.settings.endpoint.host)
+    }
+
+    fn drop_connection(&mut self) {
+        if self.connected {
+            self.io.close();
+            self.connected = false;
+        }
+    }
+
+    /// Runs the loop until the invocation limit (if any) is reached or a fatal error.
+    pub(crate) fn serve<H: Handler>(&mut self, recv: &mut Recv, handler: &mut H) -> Result<(), RuntimeError> {
+        let mut answered: u64 = 0;
+        // A `GET /next` is outstanding on the current connection.
+        let mut polling = false;
+        loop {
+            if self.settings.max_invocations.is_some_and(|max| answered >= max) {
+                return Ok(());
+            }
+            if !polling {
+                self.send_next(recv)?;
+            }
+            // Every path below consumes the answer to the outstanding `GET /next`.
+            let message = match read_message(&mut self.io, &mut recv.buf, &mut recv.filled, &mut recv.reader) {
+                Ok(m) => m,
+                Err(ReadError::Connection(e)) => {
+                    log(format_args!("connection to the Runtime API failed while waiting for an event ({e}); reconnecting"));
+                    self.drop_connection();
+                    polling = false;
+                    continue;
+                }
+                Err(ReadError::Protocol(e)) => {
+                    polling = false;
+                    self.drop_connection();
+                    if self.answer_broken_event(recv, e)? {
+                        answered += 1;
+                    } else {
+                        self.backoff_next();
+                    }
+                    continue;
+                }
+            };
+            polling = false;
+            let head = message.head;
+            if !head.keep_alive {
+                self.drop_connection();
+            }
+            if head.status != 200 {
+                recv.filled = 0;
+                if head.status == 500 {
+                    return Err(RuntimeError::Fatal { request: "GET /next", status: 500 });
+                }
+                log(format_args!("GET /next answered {}; polling again", head.status));
+                self.backoff_next();
+                continue;
+            }
+            self.next_failures = 0;
+            if message.end != recv.filled {
+                // Bytes nobody asked for follow the event: this connection cannot be trusted to
+                // frame the acknowledgement.
+                log(format_args!("{} unexpected bytes after the event; reconnecting", recv.filled - message.end));
+                self.drop_connection();
+            }
+            let last = self.settings.max_invocations.is_some_and(|max| answered + 1 >= max);
+            let pipeline = self.settings.pipelining && !last;
+            polling = self.invoke(recv, &message, handler, pipeline)?;
+            answered += 1;
+        }
+    }
+
+    /// Sends `GET /next`, reconnecting as needed.
+    fn send_next(&mut self, recv: &mut Recv) -> Result<(), RuntimeError> {
+        recv.filled = 0;
+        recv.reader.reset();
+        let mut attempts = 0;
+        loop {
+            self.ensure_connected()?;
+            match self.io.write_all(&mut [IoSlice::new(&self.bufs.next)]) {
+                Ok(()) => return Ok(()),
+                Err(e) => {
+                    self.drop_connection();
+                    attempts += 1;
+                    if attempts >= POST_ATTEMPTS {
+                        return Err(RuntimeError::ConnectionLost(e));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Pauses before polling again after a failed `/next`: the first retry is immediate, then
+    /// the pause doubles up to [`MAX_BACKOFF`]. Local emulators answer an idle poll with 408.
+    fn backoff_next(&mut self) {
+        self.next_failures = self.next_failures.saturating_add(1);
+        if self.next_failures > 1 {
+            let shift = (self.next_failures - 2).min(16);
+            let delay = Duration::from_millis(1u64 << shift).min(MAX_BACKOFF);
+            self.io.sleep(delay);
+        }
+    }
+
+    /// A `/next` response that could not be read whole. If its head names a request id, that
+    /// invocation is answered with an error (it must not be lost); returns whether it was.
+    fn answer_broken_event(&mut self, recv: &mut Recv, error: ProtoError) -> Result<bool, RuntimeError> {
+        let filled = recv.filled;
+        recv.filled = 0;
+        let head = match parse_head(&recv.buf[..filled.min(recv.buf.len())]) {
+            Ok(Some(head)) if head.status == 200 => head,
+            _ => {
+                log(format_args!("unreadable answer to GET /next ({error}); reconnecting"));
+                return Ok(false);
+            }
+        };
+        let Some(id) = head.lambda.request_id else {
+            log(format_args!("unreadable event without a request id ({error}); it cannot be answered"));
+            return Ok(false);
+        };
+        let (kind, name) = match error {
+            ProtoError::BodyTooLarge(_) => (ErrorKind::Runtime, "EventTooLarge"),
+            _ => (ErrorKind::Runtime, "InvalidEvent"),
+        };
+        let failure = Error::new(kind, name, format_args!("the event could not be read: {error}"));
+        log(format_args!("{failure}"));
+        let request_id = id.get(&recv.buf);
+        let invocation_id = head.lambda.invocation_id.map(|s| s.get(&recv.buf));
+        self.post(request_id, invocation_id, &Reply::Failure(failure), false)?;
+        Ok(true)
+    }
+
+    /// Runs the handler on one event and posts its answer. Returns whether a pipelined
+    /// `GET /next` is now outstanding.
+    fn invoke<H: Handler>(&mut self, recv: &mut Recv, message: &Message, handler: &mut H, pipeline: bool) -> Result<bool, RuntimeError> {
+        let head = &message.head;
+        let (head_bytes, rest) = recv.buf.split_at_mut(message.body.start);
+        let event = &mut rest[..message.body.len()];
+        let Some(id_span) = head.lambda.request_id else {
+            log(format_args!("event without Lambda-Runtime-Aws-Request-Id: it cannot be answered; skipped"));
+            recv.filled = 0;
+            return Ok(false);
+        };
+        let request_id = id_span.get(head_bytes);
+        let invocation_id = head.lambda.invocation_id.map(|s| s.get(head_bytes));
+        let context = context_for(head, head_bytes, &self.settings.config);
+        let reply = match context {
+            Ok(ctx) => call(handler, event, &ctx),
+            Err(failure) => Reply::Failure(failure),
+        };
+        if let Reply::Failure(e) = &reply {
+            log(format_args!("invocation {} failed: {e}", String::from_utf8_lossy(request_id)));
+        }
+        let leftover = self.post(request_id, invocation_id, &reply, pipeline)?;
+        drop(reply);
+        // Whatever arrived after the acknowledgement is the start of the next event.
+        recv.filled = 0;
+        recv.reader.reset();
+        if let Some(range) = leftover.bytes {
+            let n = range.len();
+            recv.buf[..n].copy_from_slice(&self.bufs.ack[range]);
+            recv.filled = n;
+        }
+        Ok(leftover.polling)
+    }
+
+    /// Posts one answer (response or error) and reads its acknowledgement, sending it again on
+    /// a new connection if the connection drops first. With `pipeline`, `GET /next` goes out in
+    /// the same write.
+    fn post(&mut self, request_id: &[u8], invocation_id: Option<&[u8]>, reply: &Reply<'_>, pipeline: bool) -> Result<Posted, RuntimeError> {
+        let Session { io, settings, bufs, connected, .. } = self;
+        let ep = &settings.endpoint;
+        let mut head = Writer::new(&mut bufs.head);
+        let mut error_body = Writer::new(&mut bufs.error_body);
+        let (body, what): (&[u8], &'static str) = match reply {
+            Reply::Response(body) => {
+                if request::write_response_head(&mut head, ep, request_id, invocation_id, body.len()).is_err() {
+                    // Only a request id longer than a whole head could do this; parsing rules it out.
+                    log(format_args!("request id too long to answer"));
+                    return Ok(Posted { polling: false, bytes: None });
+                }
+                (body, "POST /response")
+            }
+            Reply::Failure(e) => {
+                let wrote = request::write_error_body(&mut error_body, e.error_type(), e.message())
+                    .and_then(|()| request::write_error_head(&mut head, ep, request_id, invocation_id, e.error_type(), error_body.len()));
+                if wrote.is_err() {
+                    log(format_args!("request id too long to answer"));
+                    return Ok(Posted { polling: false, bytes: None });
+                }
+                (error_body.written(), "POST /error")
+            }
+        };
+        let head = head.written();
+        let next: &[u8] = if pipeline { &bufs.next } else { &[] };
+        let mut attempts = 0;
+        loop {
+            if !*connected {
+                connect_with_retry(io, connected, &ep.host)?;
+            }
+            let mut slices = [IoSlice::new(head), IoSlice::new(body), IoSlice::new(next)];
+            let sent = io.write_all(&mut slices);
+            let mut filled = 0;
+            let mut reader = Reader::new(0, true);
+            let result = match sent {
+                Ok(()) => read_message(io, &mut bufs.ack, &mut filled, &mut reader),
+                Err(e) => Err(ReadError::Connection(e)),
+            };
+            match result {
+                Ok(ack) => {
+                    let keep = ack.head.keep_alive;
+                    if !keep {
+                        io.close();
+                        *connected = false;
+                    }
+                    check_ack(what, ack.head.status)?;
+                    let polling = pipeline && keep;
+                    let bytes = (polling && ack.end < filled).then_some(ack.end..filled);
+                    return Ok(Posted { polling, bytes });
+                }
+                Err(ReadError::Protocol(e)) => {
+                    // The server answered, but not in HTTP: it did get the request. Sending it
+                    // again could answer the invocation twice.
+                    log(format_args!("unreadable answer to {what} ({e}); reconnecting"));
+                    io.close();
+                    *connected = false;
+                    return Ok(Posted { polling: false, bytes: None });
+                }
+                Err(ReadError::Connection(e)) => {
+                    io.close();
+                    *connected = false;
+                    attempts += 1;
+                    if attempts >= POST_ATTEMPTS {
+                        return Err(RuntimeError::ConnectionLost(e));
+                    }
+                    log(format_args!("connection dropped during {what} ({e}); sending it again"));
+                }
+            }
+        }
+    }
+
+    /// Reports a failed initialisation to `/runtime/init/error`.
+    pub(crate) fn post_init_error(&mut self, failure: &Error) -> Result<(), RuntimeError> {
+        let Session { io, settings, bufs, connected, .. } = self;
+        let mut head = Writer::new(&mut bufs.head);
+        let mut body = Writer::new(&mut bufs.error_body);
+        let wrote = request::write_error_body(&mut body, failure.error_type(), failure.message())
+            .and_then(|()| request::write_init_error_head(&mut head, &settings.endpoint, failure.error_type(), body.len()));
+        if wrote.is_err() {
+            return Ok(());
+        }
+        for _ in 0..POST_ATTEMPTS {
+            if !*connected {
+                connect_with_retry(io, connected, &settings.endpoint.host)?;
+            }
+            let mut slices = [IoSlice::new(head.written()), IoSlice::new(body.written())];
+            let mut filled = 0;
+            let mut reader = Reader::new(0, true);
+            let result = match io.write_all(&mut slices) {
+                Ok(()) => read_message(io, &mut bufs.ack, &mut filled, &mut reader),
+                Err(e) => Err(ReadError::Connection(e)),
+            };
+            match result {
+                Ok(ack) => {
+                    if !(200..300).contains(&ack.head.status) {
+                        log(format_args!("POST /init/error answered {}", ack.head.status));
+                    }
+                    return Ok(());
+                }
+                Err(ReadError::Protocol(_)) => return Ok(()),
+                Err(ReadError::Connection(_)) => {
+                    io.close();
+                    *connected = false;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What [`Session::post`] leaves behind: whether a pipelined `GET /next` is outstanding, and
+/// the bytes in the ack buffer that arrived after the acknowledgement.
+struct Posted {
+    polling: bool,
+    bytes: Option<core::ops::Range<usize>>,
+}
+
+/// Connects, retrying with a growing pause; fails after [`CONNECT_ATTEMPTS`].
+fn connect_with_retry<I: Io>(io: &mut I, connected: &mut bool, host: &str) -> Result<(), RuntimeError> {
+    let mut delay = Duration::from_millis(1);
+    let mut last = None;
+    for attempt in 0..CONNECT_ATTEMPTS {
+        if attempt > 0 {
+            io.sleep(delay);
+            delay = (delay * 2).min(MAX_BACKOFF);
+        }
+        match io.connect() {
+            Ok(()) => {
+                *connected = true;
+                return Ok(());
+            }
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(RuntimeError::Unreachable {
+        endpoint: host.to_string(),
+        source: last.unwrap_or_else(|| io::Error::other("no connection attempt made")),
+    })
+}
+
+/// Acknowledgement statuses: 2xx is success; 400/403/404/410/413 concern only this invocation
+/// (logged, the loop goes on); 500 means the sandbox must stop.
+fn check_ack(what: &'static str, status: u16) -> Result<(), RuntimeError> {
+    match status {
+        200..=299 => Ok(()),
+        500 => Err(RuntimeError::Fatal { request: what, status }),
+        410 => {
+            log(format_args!("{what} answered 410: the invocation had already timed out"));
+            Ok(())
+        }
+        413 => {
+            log(format_args!("{what} answered 413: the payload is larger than Lambda accepts; the invocation fails"));
+            Ok(())
+        }
+        400 | 403 => {
+            log(format_args!("{what} answered {status}: the request id or state was not accepted"));
+            Ok(())
+        }
+        _ => {
+            log(format_args!("{what} answered {status}"));
+            Ok(())
+        }
+    }
+}
+
+/// Reads until `reader` has a whole message in `buf`.
+fn read_message<I: Io>(io: &mut I, buf: &mut [u8], filled: &mut usize, reader: &mut Reader) -> Result<Message, ReadError> {
+    loop {
+        match reader.advance(buf, filled, false) {
+            Ok(Some(message)) => return Ok(message),
+            Ok(None) => {}
+            Err(e) => return Err(ReadError::Protocol(e)),
+        }
+        let n = loop {
+            match io.read(&mut buf[*filled..]) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(ReadError::Connection(e)),
+            }
+        };
+        if n == 0 {
+            return match reader.advance(buf, filled, true) {
+                Ok(Some(message)) => Ok(message),
+                Ok(None) | Err(ProtoError::Truncated) => {
+                    Err(ReadError::Connection(io::Error::new(io::ErrorKind::UnexpectedEof, "connection closed mid-response")))
+                }
+                Err(e) => Err(ReadError::Protocol(e)),
+            };
+        }
+        *filled += n;
+    }
+}
+
+/// Builds the handler's context from the head's spans. Fails only on a request id that is not
+/// UTF-8 (the other headers then read as absent).
+fn context_for<'a>(head: &Head, bytes: &'a [u8], config: &'a Config) -> Result<Context<'a>, Error> {
+    let text = |span: Option<Span>| span.and_then(|s| core::str::from_utf8(s.get(bytes)).ok());
+    let request_id = head.lambda.request_id.map(|s| s.get(bytes)).unwrap_or_default();
+    let Ok(request_id) = core::str::from_utf8(request_id) else {
+        return Err(Error::runtime("InvalidRequestId", "the request id is not valid UTF-8"));
+    };
+    Ok(Context {
+        request_id,
+        deadline_ms: head.lambda.deadline_ms.and_then(|s| parse_decimal(s.get(bytes))),
+        invoked_function_arn: text(head.lambda.invoked_function_arn).unwrap_or(""),
+        trace_id: text(head.lambda.trace_id),
+        client_context: text(head.lambda.client_context),
+        identity: text(head.lambda.cognito_identity),
+        tenant_id: text(head.lambda.tenant_id),
+        invocation_id: text(head.lambda.invocation_id),
+        config,
+    })
+}
+
+/// Calls the handler, turning a panic into a `Function.Panic` error for this invocation. With
+/// `panic = "abort"` the process ends inside the panic; [`crate::panic_report`] posts the error
+/// from the panic hook first.
+fn call<'a, H: Handler>(handler: &'a mut H, event: &'a mut [u8], ctx: &Context<'_>) -> Reply<'a> {
+    crate::panic_report::enter(ctx.request_id, ctx.invocation_id);
+    // Moving the references into the closure makes it `FnOnce`, so the response may borrow them.
+    let result = panic::catch_unwind(AssertUnwindSafe(move || {
+        let (handler, event) = (handler, event);
+        handler.handle(event, ctx)
+    }));
+    crate::panic_report::leave();
+    match result {
+        Ok(Ok(body)) => Reply::Response(body),
+        Ok(Err(e)) => Reply::Failure(e),
+        Err(payload) => Reply::Failure(Error::function("Panic", PanicMessage(&*payload))),
+    }
+}
+
+/// The text of a panic payload (`&str` or `String`), or a placeholder for other payloads.
+pub(crate) struct PanicMessage<'p>(pub(crate) &'p (dyn std::any::Any + Send));
+
+impl fmt::Display for PanicMessage<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(s) = self.0.downcast_ref::<&str>() {
+            write!(f, "handler panicked: {s}")
+        } else if let Some(s) = self.0.downcast_ref::<String>() {
+            write!(f, "handler panicked: {s}")
+        } else {
+            f.write_str("handler panicked")
+        }
+    }
+}
+
+/// One line to stderr (CloudWatch Logs), without allocating.
+pub(crate) fn log(args: fmt::Arguments<'_>) {
+    use std::io::Write;
+    let _ = writeln!(io::stderr().lock(), "lambda-zero: {args}");
+}
