@@ -52,6 +52,7 @@ mod handler;
 mod panic_report;
 pub mod proto;
 mod runtime;
+mod stream;
 mod transport;
 
 #[cfg(feature = "json")]
@@ -67,11 +68,12 @@ pub use handler::{
     HandlerFn, MAX_ERROR_MESSAGE, MAX_ERROR_TYPE,
 };
 pub use proto::MAX_EVENT_BODY;
+pub use stream::{ResponseStream, StreamingHandler, HTTP_INTEGRATION_CONTENT_TYPE};
 #[doc(hidden)]
 pub use runtime::Io;
 
 use proto::Endpoint;
-use runtime::{Recv, Session, Settings};
+use runtime::{Buffered, Dispatch, Recv, Session, Settings, Streamed};
 
 /// A configured runtime. [`run`], [`run_handler`] and [`run_with_init`] cover the usual case;
 /// use this to change settings or to run against a given endpoint (tests, benchmarks).
@@ -119,6 +121,13 @@ impl Runtime {
         self.run_with_init(move |_| Ok(handler))
     }
 
+    /// Runs a [`StreamingHandler`] (response streaming) until a fatal error or the limit.
+    pub fn run_streaming<H: StreamingHandler>(self, handler: H) -> Result<(), RuntimeError> {
+        let addrs = self.resolve()?;
+        let transport = self.transport(&addrs)?;
+        self.serve(transport, move |_| Ok(Streamed(handler)))
+    }
+
     /// Connects, builds the handler with `init`, then runs it. An `Err` or a panic from `init`
     /// is reported to `/runtime/init/error` and returned as [`RuntimeError::InitFailed`].
     pub fn run_with_init<H, F>(self, init: F) -> Result<(), RuntimeError>
@@ -127,10 +136,14 @@ impl Runtime {
         F: FnOnce(&Config) -> Result<H, Error>,
     {
         let addrs = self.resolve()?;
-        let transport = transport::MioTransport::new(addrs.clone())
-            .map_err(|source| RuntimeError::Unreachable { endpoint: self.settings.endpoint.host.clone(), source })?;
-        panic_report::install(&self.settings.endpoint, &addrs);
+        let transport = self.transport(&addrs)?;
         self.run_with_io(transport, init)
+    }
+
+    fn transport(&self, addrs: &[SocketAddr]) -> Result<transport::MioTransport, RuntimeError> {
+        panic_report::install(&self.settings.endpoint, addrs);
+        transport::MioTransport::new(addrs.to_vec())
+            .map_err(|source| RuntimeError::Unreachable { endpoint: self.settings.endpoint.host.clone(), source })
     }
 
     /// Runs over any [`Io`]: how tests and fuzz targets drive the loop without sockets.
@@ -140,6 +153,15 @@ impl Runtime {
         I: Io,
         H: Handler,
         F: FnOnce(&Config) -> Result<H, Error>,
+    {
+        self.serve(io, move |config| init(config).map(Buffered))
+    }
+
+    fn serve<I, D, F>(self, io: I, init: F) -> Result<(), RuntimeError>
+    where
+        I: Io,
+        D: Dispatch,
+        F: FnOnce(&Config) -> Result<D, Error>,
     {
         let mut session = Session::new(io, self.settings.clone());
         let mut recv = Recv::new();
@@ -186,6 +208,11 @@ pub fn run<F: EventFn>(handler: F) -> ! {
 /// Runs a [`Handler`] as the function, forever. Exits like [`run`].
 pub fn run_handler<H: Handler>(handler: H) -> ! {
     exit_with(Runtime::from_env().and_then(|rt| rt.run(handler)))
+}
+
+/// Runs a [`StreamingHandler`] as the function, forever. Exits like [`run`].
+pub fn run_streaming<H: StreamingHandler>(handler: H) -> ! {
+    exit_with(Runtime::from_env().and_then(|rt| rt.run_streaming(handler)))
 }
 
 /// Builds the handler with `init` (reporting a failure to `/runtime/init/error`), then runs

@@ -21,6 +21,7 @@ use crate::proto::body::{Message, Reader};
 use crate::proto::request::{self, Writer};
 use crate::proto::response::{parse_decimal, parse_head, Head, Span};
 use crate::proto::{Endpoint, ProtoError, MAX_EVENT_BODY, MAX_HEAD};
+use crate::stream::{ChunkSink, ResponseStream, StreamingHandler};
 
 /// What the invocation loop needs from a connection to the Runtime API.
 ///
@@ -87,7 +88,11 @@ pub(crate) struct Recv {
 
 impl Recv {
     pub(crate) fn new() -> Recv {
-        Recv { buf: vec![0u8; RECV_CAPACITY].into_boxed_slice(), filled: 0, reader: Reader::new(MAX_EVENT_BODY as u64, false) }
+        Recv {
+            buf: vec![0u8; RECV_CAPACITY].into_boxed_slice(),
+            filled: 0,
+            reader: Reader::new(MAX_EVENT_BODY as u64, false),
+        }
     }
 }
 
@@ -117,7 +122,8 @@ pub(crate) struct Session<I: Io> {
 
 impl<I: Io> Session<I> {
     pub(crate) fn new(io: I, settings: Settings) -> Session<I> {
-        let mut next = vec![0u8; 1024 + settings.endpoint.host.len() + settings.endpoint.path_prefix.len()];
+        let mut next =
+            vec![0u8; 1024 + settings.endpoint.host.len() + settings.endpoint.path_prefix.len()];
         let mut w = Writer::new(&mut next);
         let len = match request::write_next(&mut w, &settings.endpoint) {
             Ok(()) => w.len(),
@@ -143,7 +149,11 @@ impl<I: Io> Session<I> {
         if self.connected {
             return Ok(());
         }
-        connect_with_retry(&mut self.io, &mut self.connected, &self.settings.endpoint.host)
+        connect_with_retry(
+            &mut self.io,
+            &mut self.connected,
+            &self.settings.endpoint.host,
+        )
     }
 
     fn drop_connection(&mut self) {
@@ -154,19 +164,32 @@ impl<I: Io> Session<I> {
     }
 
     /// Runs the loop until the invocation limit (if any) is reached or a fatal error.
-    pub(crate) fn serve<H: Handler>(&mut self, recv: &mut Recv, handler: &mut H) -> Result<(), RuntimeError> {
+    pub(crate) fn serve<D: Dispatch>(
+        &mut self,
+        recv: &mut Recv,
+        handler: &mut D,
+    ) -> Result<(), RuntimeError> {
         let mut answered: u64 = 0;
         // A `GET /next` is outstanding on the current connection.
         let mut polling = false;
         loop {
-            if self.settings.max_invocations.is_some_and(|max| answered >= max) {
+            if self
+                .settings
+                .max_invocations
+                .is_some_and(|max| answered >= max)
+            {
                 return Ok(());
             }
             if !polling {
                 self.send_next(recv)?;
             }
             // Every path below consumes the answer to the outstanding `GET /next`.
-            let message = match read_message(&mut self.io, &mut recv.buf, &mut recv.filled, &mut recv.reader) {
+            let message = match read_message(
+                &mut self.io,
+                &mut recv.buf,
+                &mut recv.filled,
+                &mut recv.reader,
+            ) {
                 Ok(m) => m,
                 Err(ReadError::Connection(e)) => {
                     log(format_args!("connection to the Runtime API failed while waiting for an event ({e}); reconnecting"));
@@ -193,9 +216,15 @@ impl<I: Io> Session<I> {
             if head.status != 200 {
                 recv.filled = 0;
                 if head.status == 500 {
-                    return Err(RuntimeError::Fatal { request: "GET /next", status: 500 });
+                    return Err(RuntimeError::Fatal {
+                        request: "GET /next",
+                        status: 500,
+                    });
                 }
-                log(format_args!("GET /next answered {}; polling again", head.status));
+                log(format_args!(
+                    "GET /next answered {}; polling again",
+                    head.status
+                ));
                 self.backoff_next();
                 continue;
             }
@@ -203,12 +232,18 @@ impl<I: Io> Session<I> {
             if message.end != recv.filled {
                 // Bytes nobody asked for follow the event: this connection cannot be trusted to
                 // frame the acknowledgement.
-                log(format_args!("{} unexpected bytes after the event; reconnecting", recv.filled - message.end));
+                log(format_args!(
+                    "{} unexpected bytes after the event; reconnecting",
+                    recv.filled - message.end
+                ));
                 self.drop_connection();
             }
-            let last = self.settings.max_invocations.is_some_and(|max| answered + 1 >= max);
+            let last = self
+                .settings
+                .max_invocations
+                .is_some_and(|max| answered + 1 >= max);
             let pipeline = self.settings.pipelining && !last;
-            polling = self.invoke(recv, &message, handler, pipeline)?;
+            polling = handler.dispatch(self, recv, &message, pipeline)?;
             answered += 1;
         }
     }
@@ -246,25 +281,37 @@ impl<I: Io> Session<I> {
 
     /// A `/next` response that could not be read whole. If its head names a request id, that
     /// invocation is answered with an error (it must not be lost); returns whether it was.
-    fn answer_broken_event(&mut self, recv: &mut Recv, error: ProtoError) -> Result<bool, RuntimeError> {
+    fn answer_broken_event(
+        &mut self,
+        recv: &mut Recv,
+        error: ProtoError,
+    ) -> Result<bool, RuntimeError> {
         let filled = recv.filled;
         recv.filled = 0;
         let head = match parse_head(&recv.buf[..filled.min(recv.buf.len())]) {
             Ok(Some(head)) if head.status == 200 => head,
             _ => {
-                log(format_args!("unreadable answer to GET /next ({error}); reconnecting"));
+                log(format_args!(
+                    "unreadable answer to GET /next ({error}); reconnecting"
+                ));
                 return Ok(false);
             }
         };
         let Some(id) = head.lambda.request_id else {
-            log(format_args!("unreadable event without a request id ({error}); it cannot be answered"));
+            log(format_args!(
+                "unreadable event without a request id ({error}); it cannot be answered"
+            ));
             return Ok(false);
         };
         let (kind, name) = match error {
             ProtoError::BodyTooLarge(_) => (ErrorKind::Runtime, "EventTooLarge"),
             _ => (ErrorKind::Runtime, "InvalidEvent"),
         };
-        let failure = Error::new(kind, name, format_args!("the event could not be read: {error}"));
+        let failure = Error::new(
+            kind,
+            name,
+            format_args!("the event could not be read: {error}"),
+        );
         log(format_args!("{failure}"));
         let request_id = id.get(&recv.buf);
         let invocation_id = head.lambda.invocation_id.map(|s| s.get(&recv.buf));
@@ -274,12 +321,20 @@ impl<I: Io> Session<I> {
 
     /// Runs the handler on one event and posts its answer. Returns whether a pipelined
     /// `GET /next` is now outstanding.
-    fn invoke<H: Handler>(&mut self, recv: &mut Recv, message: &Message, handler: &mut H, pipeline: bool) -> Result<bool, RuntimeError> {
+    fn invoke<H: Handler>(
+        &mut self,
+        recv: &mut Recv,
+        message: &Message,
+        handler: &mut H,
+        pipeline: bool,
+    ) -> Result<bool, RuntimeError> {
         let head = &message.head;
         let (head_bytes, rest) = recv.buf.split_at_mut(message.body.start);
         let event = &mut rest[..message.body.len()];
         let Some(id_span) = head.lambda.request_id else {
-            log(format_args!("event without Lambda-Runtime-Aws-Request-Id: it cannot be answered; skipped"));
+            log(format_args!(
+                "event without Lambda-Runtime-Aws-Request-Id: it cannot be answered; skipped"
+            ));
             recv.filled = 0;
             return Ok(false);
         };
@@ -291,7 +346,10 @@ impl<I: Io> Session<I> {
             Err(failure) => Reply::Failure(failure),
         };
         if let Reply::Failure(e) = &reply {
-            log(format_args!("invocation {} failed: {e}", String::from_utf8_lossy(request_id)));
+            log(format_args!(
+                "invocation {} failed: {e}",
+                String::from_utf8_lossy(request_id)
+            ));
         }
         let leftover = self.post(request_id, invocation_id, &reply, pipeline)?;
         drop(reply);
@@ -309,26 +367,61 @@ impl<I: Io> Session<I> {
     /// Posts one answer (response or error) and reads its acknowledgement, sending it again on
     /// a new connection if the connection drops first. With `pipeline`, `GET /next` goes out in
     /// the same write.
-    fn post(&mut self, request_id: &[u8], invocation_id: Option<&[u8]>, reply: &Reply<'_>, pipeline: bool) -> Result<Posted, RuntimeError> {
-        let Session { io, settings, bufs, connected, .. } = self;
+    fn post(
+        &mut self,
+        request_id: &[u8],
+        invocation_id: Option<&[u8]>,
+        reply: &Reply<'_>,
+        pipeline: bool,
+    ) -> Result<Posted, RuntimeError> {
+        let Session {
+            io,
+            settings,
+            bufs,
+            connected,
+            ..
+        } = self;
         let ep = &settings.endpoint;
         let mut head = Writer::new(&mut bufs.head);
         let mut error_body = Writer::new(&mut bufs.error_body);
         let (body, what): (&[u8], &'static str) = match reply {
             Reply::Response(body) => {
-                if request::write_response_head(&mut head, ep, request_id, invocation_id, body.len()).is_err() {
+                if request::write_response_head(
+                    &mut head,
+                    ep,
+                    request_id,
+                    invocation_id,
+                    body.len(),
+                )
+                .is_err()
+                {
                     // Only a request id longer than a whole head could do this; parsing rules it out.
                     log(format_args!("request id too long to answer"));
-                    return Ok(Posted { polling: false, bytes: None });
+                    return Ok(Posted {
+                        polling: false,
+                        bytes: None,
+                    });
                 }
                 (body, "POST /response")
             }
             Reply::Failure(e) => {
                 let wrote = request::write_error_body(&mut error_body, e.error_type(), e.message())
-                    .and_then(|()| request::write_error_head(&mut head, ep, request_id, invocation_id, e.error_type(), error_body.len()));
+                    .and_then(|()| {
+                        request::write_error_head(
+                            &mut head,
+                            ep,
+                            request_id,
+                            invocation_id,
+                            e.error_type(),
+                            error_body.len(),
+                        )
+                    });
                 if wrote.is_err() {
                     log(format_args!("request id too long to answer"));
-                    return Ok(Posted { polling: false, bytes: None });
+                    return Ok(Posted {
+                        polling: false,
+                        bytes: None,
+                    });
                 }
                 (error_body.written(), "POST /error")
             }
@@ -363,10 +456,15 @@ impl<I: Io> Session<I> {
                 Err(ReadError::Protocol(e)) => {
                     // The server answered, but not in HTTP: it did get the request. Sending it
                     // again could answer the invocation twice.
-                    log(format_args!("unreadable answer to {what} ({e}); reconnecting"));
+                    log(format_args!(
+                        "unreadable answer to {what} ({e}); reconnecting"
+                    ));
                     io.close();
                     *connected = false;
-                    return Ok(Posted { polling: false, bytes: None });
+                    return Ok(Posted {
+                        polling: false,
+                        bytes: None,
+                    });
                 }
                 Err(ReadError::Connection(e)) => {
                     io.close();
@@ -375,7 +473,9 @@ impl<I: Io> Session<I> {
                     if attempts >= POST_ATTEMPTS {
                         return Err(RuntimeError::ConnectionLost(e));
                     }
-                    log(format_args!("connection dropped during {what} ({e}); sending it again"));
+                    log(format_args!(
+                        "connection dropped during {what} ({e}); sending it again"
+                    ));
                 }
             }
         }
@@ -383,11 +483,24 @@ impl<I: Io> Session<I> {
 
     /// Reports a failed initialisation to `/runtime/init/error`.
     pub(crate) fn post_init_error(&mut self, failure: &Error) -> Result<(), RuntimeError> {
-        let Session { io, settings, bufs, connected, .. } = self;
+        let Session {
+            io,
+            settings,
+            bufs,
+            connected,
+            ..
+        } = self;
         let mut head = Writer::new(&mut bufs.head);
         let mut body = Writer::new(&mut bufs.error_body);
         let wrote = request::write_error_body(&mut body, failure.error_type(), failure.message())
-            .and_then(|()| request::write_init_error_head(&mut head, &settings.endpoint, failure.error_type(), body.len()));
+            .and_then(|()| {
+                request::write_init_error_head(
+                    &mut head,
+                    &settings.endpoint,
+                    failure.error_type(),
+                    body.len(),
+                )
+            });
         if wrote.is_err() {
             return Ok(());
         }
@@ -405,7 +518,10 @@ impl<I: Io> Session<I> {
             match result {
                 Ok(ack) => {
                     if !(200..300).contains(&ack.head.status) {
-                        log(format_args!("POST /init/error answered {}", ack.head.status));
+                        log(format_args!(
+                            "POST /init/error answered {}",
+                            ack.head.status
+                        ));
                     }
                     return Ok(());
                 }
@@ -420,6 +536,239 @@ impl<I: Io> Session<I> {
     }
 }
 
+/// How one event becomes its answer: a buffered [`Handler`] or a [`StreamingHandler`].
+pub(crate) trait Dispatch {
+    /// Answers the event in `message`; returns whether a pipelined `GET /next` is outstanding.
+    fn dispatch<I: Io>(
+        &mut self,
+        session: &mut Session<I>,
+        recv: &mut Recv,
+        message: &Message,
+        pipeline: bool,
+    ) -> Result<bool, RuntimeError>;
+}
+
+/// A [`Handler`] whose responses are sent whole.
+pub(crate) struct Buffered<H>(pub H);
+
+impl<H: Handler> Dispatch for Buffered<H> {
+    fn dispatch<I: Io>(
+        &mut self,
+        session: &mut Session<I>,
+        recv: &mut Recv,
+        message: &Message,
+        pipeline: bool,
+    ) -> Result<bool, RuntimeError> {
+        session.invoke(recv, message, &mut self.0, pipeline)
+    }
+}
+
+/// A [`StreamingHandler`]. Streamed responses are never pipelined: the connection is closed
+/// after each one.
+pub(crate) struct Streamed<H>(pub H);
+
+impl<H: StreamingHandler> Dispatch for Streamed<H> {
+    fn dispatch<I: Io>(
+        &mut self,
+        session: &mut Session<I>,
+        recv: &mut Recv,
+        message: &Message,
+        _pipeline: bool,
+    ) -> Result<bool, RuntimeError> {
+        session.invoke_streaming(recv, message, &mut self.0)?;
+        Ok(false)
+    }
+}
+
+impl<I: Io> Session<I> {
+    /// Runs a streaming handler on one event: the head goes out with the first chunk, the end
+    /// (or the error trailers) after the handler returns; then the acknowledgement is read and
+    /// the connection closed. An error before any byte went out, or a connection that broke
+    /// mid-stream, is answered with an ordinary `/error` POST.
+    fn invoke_streaming<H: StreamingHandler>(
+        &mut self,
+        recv: &mut Recv,
+        message: &Message,
+        handler: &mut H,
+    ) -> Result<(), RuntimeError> {
+        let head = &message.head;
+        let (head_bytes, rest) = recv.buf.split_at_mut(message.body.start);
+        let event = &mut rest[..message.body.len()];
+        recv.filled = 0;
+        recv.reader.reset();
+        let Some(id_span) = head.lambda.request_id else {
+            log(format_args!(
+                "event without Lambda-Runtime-Aws-Request-Id: it cannot be answered; skipped"
+            ));
+            return Ok(());
+        };
+        let request_id = id_span.get(head_bytes);
+        let invocation_id = head.lambda.invocation_id.map(|s| s.get(head_bytes));
+        if let Err(failure) = context_for(head, head_bytes, &self.settings.config) {
+            self.post(request_id, invocation_id, &Reply::Failure(failure), false)?;
+            return Ok(());
+        }
+        self.ensure_connected()?;
+        let Session {
+            io,
+            settings,
+            bufs,
+            connected,
+            ..
+        } = self;
+        let Ok(ctx) = context_for(head, head_bytes, &settings.config) else {
+            return Ok(());
+        };
+        let mut sink = Sink {
+            io,
+            endpoint: &settings.endpoint,
+            head: &mut bufs.head,
+            request_id,
+            invocation_id,
+            head_sent: false,
+        };
+        let mut stream = ResponseStream::new(&mut sink);
+        crate::panic_report::enter(ctx.request_id, ctx.invocation_id);
+        let result = panic::catch_unwind(AssertUnwindSafe(|| {
+            handler.handle(event, &ctx, &mut stream)
+        }));
+        crate::panic_report::leave();
+        let result =
+            result.unwrap_or_else(|payload| Err(Error::function("Panic", PanicMessage(&*payload))));
+        let (started, broken) = (stream.started(), stream.is_broken());
+        let mut content_type = [0u8; 256];
+        let ct_len = stream.content_type().len();
+        content_type[..ct_len].copy_from_slice(stream.content_type());
+        if let Err(e) = &result {
+            log(format_args!(
+                "invocation {} failed: {e}",
+                String::from_utf8_lossy(request_id)
+            ));
+        }
+        let finished = if broken || (!started && result.is_err()) {
+            Err(())
+        } else {
+            sink.finish(
+                &content_type[..ct_len],
+                result.as_ref().err(),
+                &mut bufs.error_body,
+            )
+            .map_err(|e| {
+                log(format_args!("streamed response could not be finished: {e}"));
+            })
+        };
+        if finished.is_ok() {
+            let mut filled = 0;
+            let mut reader = Reader::new(0, true);
+            let ack = read_message(io, &mut bufs.ack, &mut filled, &mut reader);
+            io.close();
+            *connected = false;
+            return match ack {
+                Ok(ack) => check_ack("POST /response (streamed)", ack.head.status),
+                Err(_) => {
+                    log(format_args!(
+                        "the connection closed before the streamed response was acknowledged"
+                    ));
+                    Ok(())
+                }
+            };
+        }
+        if broken || started {
+            io.close();
+            *connected = false;
+        }
+        let failure = match result {
+            Err(e) => e,
+            Ok(()) => Error::runtime(
+                "StreamInterrupted",
+                "the connection failed while the response was streamed",
+            ),
+        };
+        self.post(request_id, invocation_id, &Reply::Failure(failure), false)?;
+        Ok(())
+    }
+}
+
+/// Sends a streamed response through the session's connection.
+struct Sink<'x, I: Io> {
+    io: &'x mut I,
+    endpoint: &'x Endpoint,
+    head: &'x mut [u8],
+    request_id: &'x [u8],
+    invocation_id: Option<&'x [u8]>,
+    head_sent: bool,
+}
+
+impl<I: Io> Sink<'_, I> {
+    /// Writes the head if it is still due, then `tail`, into `w`'s buffer.
+    fn head_into(&self, w: &mut Writer<'_>, content_type: &[u8]) -> io::Result<()> {
+        if self.head_sent {
+            return Ok(());
+        }
+        request::write_streaming_head(
+            w,
+            self.endpoint,
+            self.request_id,
+            self.invocation_id,
+            content_type,
+        )
+        .map_err(|_| io::Error::other("request id too long for the head buffer"))
+    }
+
+    /// Ends the stream: the last chunk, with the error trailers if `error` is set.
+    fn finish(
+        &mut self,
+        content_type: &[u8],
+        error: Option<&Error>,
+        scratch: &mut [u8],
+    ) -> io::Result<()> {
+        let mut body = Writer::new(scratch);
+        if let Some(error) = error {
+            request::write_error_body(&mut body, error.error_type(), error.message())
+                .map_err(|_| io::Error::other("error body buffer full"))?;
+        }
+        let body = body.written();
+        let mut head = core::mem::take(&mut self.head);
+        let mut w = Writer::new(&mut head);
+        let wrote = self.head_into(&mut w, content_type).and_then(|()| {
+            match error {
+                None => w.push(request::LAST_CHUNK),
+                Some(error) => request::write_error_trailers(&mut w, error.error_type(), body),
+            }
+            .map_err(|_| io::Error::other("head buffer full"))
+        });
+        let n = w.len();
+        self.head_sent = true;
+        let sent = wrote.and_then(|()| self.io.write_all(&mut [IoSlice::new(&head[..n])]));
+        self.head = head;
+        sent
+    }
+}
+
+impl<I: Io> ChunkSink for Sink<'_, I> {
+    fn send_chunk(&mut self, content_type: &[u8], parts: &[&[u8]]) -> io::Result<()> {
+        let mut head = core::mem::take(&mut self.head);
+        let mut w = Writer::new(&mut head);
+        let len: usize = parts.iter().map(|p| p.len()).sum();
+        let wrote = self.head_into(&mut w, content_type).and_then(|()| {
+            request::write_chunk_size(&mut w, len).map_err(|_| io::Error::other("head buffer full"))
+        });
+        let n = w.len();
+        let sent = wrote.and_then(|()| {
+            let mut slices = [IoSlice::new(&[]); 6];
+            slices[0] = IoSlice::new(&head[..n]);
+            for (slot, part) in slices[1..5].iter_mut().zip(parts) {
+                *slot = IoSlice::new(part);
+            }
+            slices[5] = IoSlice::new(b"\r\n");
+            self.head_sent = true;
+            self.io.write_all(&mut slices)
+        });
+        self.head = head;
+        sent
+    }
+}
+
 /// What [`Session::post`] leaves behind: whether a pipelined `GET /next` is outstanding, and
 /// the bytes in the ack buffer that arrived after the acknowledgement.
 struct Posted {
@@ -428,7 +777,11 @@ struct Posted {
 }
 
 /// Connects, retrying with a growing pause; fails after [`CONNECT_ATTEMPTS`].
-fn connect_with_retry<I: Io>(io: &mut I, connected: &mut bool, host: &str) -> Result<(), RuntimeError> {
+fn connect_with_retry<I: Io>(
+    io: &mut I,
+    connected: &mut bool,
+    host: &str,
+) -> Result<(), RuntimeError> {
     let mut delay = Duration::from_millis(1);
     let mut last = None;
     for attempt in 0..CONNECT_ATTEMPTS {
@@ -455,9 +808,14 @@ fn connect_with_retry<I: Io>(io: &mut I, connected: &mut bool, host: &str) -> Re
 fn check_ack(what: &'static str, status: u16) -> Result<(), RuntimeError> {
     match status {
         200..=299 => Ok(()),
-        500 => Err(RuntimeError::Fatal { request: what, status }),
+        500 => Err(RuntimeError::Fatal {
+            request: what,
+            status,
+        }),
         410 => {
-            log(format_args!("{what} answered 410: the invocation had already timed out"));
+            log(format_args!(
+                "{what} answered 410: the invocation had already timed out"
+            ));
             Ok(())
         }
         413 => {
@@ -465,7 +823,9 @@ fn check_ack(what: &'static str, status: u16) -> Result<(), RuntimeError> {
             Ok(())
         }
         400 | 403 => {
-            log(format_args!("{what} answered {status}: the request id or state was not accepted"));
+            log(format_args!(
+                "{what} answered {status}: the request id or state was not accepted"
+            ));
             Ok(())
         }
         _ => {
@@ -476,7 +836,12 @@ fn check_ack(what: &'static str, status: u16) -> Result<(), RuntimeError> {
 }
 
 /// Reads until `reader` has a whole message in `buf`.
-fn read_message<I: Io>(io: &mut I, buf: &mut [u8], filled: &mut usize, reader: &mut Reader) -> Result<Message, ReadError> {
+fn read_message<I: Io>(
+    io: &mut I,
+    buf: &mut [u8],
+    filled: &mut usize,
+    reader: &mut Reader,
+) -> Result<Message, ReadError> {
     loop {
         match reader.advance(buf, filled, false) {
             Ok(Some(message)) => return Ok(message),
@@ -494,7 +859,10 @@ fn read_message<I: Io>(io: &mut I, buf: &mut [u8], filled: &mut usize, reader: &
             return match reader.advance(buf, filled, true) {
                 Ok(Some(message)) => Ok(message),
                 Ok(None) | Err(ProtoError::Truncated) => {
-                    Err(ReadError::Connection(io::Error::new(io::ErrorKind::UnexpectedEof, "connection closed mid-response")))
+                    Err(ReadError::Connection(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "connection closed mid-response",
+                    )))
                 }
                 Err(e) => Err(ReadError::Protocol(e)),
             };
@@ -507,13 +875,23 @@ fn read_message<I: Io>(io: &mut I, buf: &mut [u8], filled: &mut usize, reader: &
 /// UTF-8 (the other headers then read as absent).
 fn context_for<'a>(head: &Head, bytes: &'a [u8], config: &'a Config) -> Result<Context<'a>, Error> {
     let text = |span: Option<Span>| span.and_then(|s| core::str::from_utf8(s.get(bytes)).ok());
-    let request_id = head.lambda.request_id.map(|s| s.get(bytes)).unwrap_or_default();
+    let request_id = head
+        .lambda
+        .request_id
+        .map(|s| s.get(bytes))
+        .unwrap_or_default();
     let Ok(request_id) = core::str::from_utf8(request_id) else {
-        return Err(Error::runtime("InvalidRequestId", "the request id is not valid UTF-8"));
+        return Err(Error::runtime(
+            "InvalidRequestId",
+            "the request id is not valid UTF-8",
+        ));
     };
     Ok(Context {
         request_id,
-        deadline_ms: head.lambda.deadline_ms.and_then(|s| parse_decimal(s.get(bytes))),
+        deadline_ms: head
+            .lambda
+            .deadline_ms
+            .and_then(|s| parse_decimal(s.get(bytes))),
         invoked_function_arn: text(head.lambda.invoked_function_arn).unwrap_or(""),
         trace_id: text(head.lambda.trace_id),
         client_context: text(head.lambda.client_context),

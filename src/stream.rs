@@ -1,0 +1,165 @@
+//! Response streaming: a handler that sends its response in pieces as it produces them.
+//!
+//! Lambda's response streaming (function URLs with `InvokeMode: RESPONSE_STREAM`,
+//! `InvokeWithResponseStream`) takes the response as a chunked POST with
+//! `Lambda-Runtime-Function-Response-Mode: streaming`. Each [`ResponseStream::write`] becomes one
+//! chunk, written straight from the caller's slice with one vectored write (no copy, no
+//! allocation). An error after the first bytes went out is sent the way Lambda wants it: in the
+//! `Lambda-Runtime-Function-Error-Type` and `Lambda-Runtime-Function-Error-Body` trailers. An
+//! error before any byte went out becomes an ordinary `/error` POST.
+
+use std::io;
+
+use crate::handler::{Context, Error};
+
+/// A handler that streams its response through a [`ResponseStream`].
+///
+/// ```
+/// use lambda_zero::{Context, Error, ResponseStream, StreamingHandler};
+///
+/// struct Countdown;
+///
+/// impl StreamingHandler for Countdown {
+///     fn handle(&mut self, _event: &mut [u8], _ctx: &Context<'_>, out: &mut ResponseStream<'_>) -> Result<(), Error> {
+///         out.set_content_type("text/plain");
+///         for line in [&b"3\n"[..], b"2\n", b"1\n", b"liftoff\n"] {
+///             out.write(line)?;
+///         }
+///         Ok(())
+///     }
+/// }
+/// ```
+pub trait StreamingHandler {
+    /// Handles one invocation, writing the response to `out`. An `Err` is reported to Lambda:
+    /// as the invocation's error if nothing was written yet, in the error trailers otherwise.
+    fn handle(
+        &mut self,
+        event: &mut [u8],
+        ctx: &Context<'_>,
+        out: &mut ResponseStream<'_>,
+    ) -> Result<(), Error>;
+}
+
+/// The content type of an HTTP integration response (function URLs): a JSON prelude with
+/// `statusCode`, `headers` and `cookies`, eight NUL bytes, then the body.
+pub const HTTP_INTEGRATION_CONTENT_TYPE: &str =
+    "application/vnd.awslambda.http-integration-response";
+
+/// The separator between the HTTP integration prelude and the body.
+const PRELUDE_SEPARATOR: &[u8; 8] = &[0; 8];
+
+/// Longest content type kept.
+const MAX_CONTENT_TYPE: usize = 256;
+
+/// Where a [`ResponseStream`] sends its chunks (implemented by the runtime loop).
+pub(crate) trait ChunkSink {
+    /// Sends `parts` as one chunk (the head first, if it has not gone out yet).
+    fn send_chunk(&mut self, content_type: &[u8], parts: &[&[u8]]) -> io::Result<()>;
+}
+
+/// The response of a streaming invocation, written in pieces.
+pub struct ResponseStream<'s> {
+    sink: &'s mut dyn ChunkSink,
+    content_type: [u8; MAX_CONTENT_TYPE],
+    content_type_len: usize,
+    started: bool,
+    broken: bool,
+}
+
+impl<'s> ResponseStream<'s> {
+    pub(crate) fn new(sink: &'s mut dyn ChunkSink) -> ResponseStream<'s> {
+        ResponseStream {
+            sink,
+            content_type: [0; MAX_CONTENT_TYPE],
+            content_type_len: 0,
+            started: false,
+            broken: false,
+        }
+    }
+
+    /// Sets the `Content-Type` of the response. Only takes effect before the first write;
+    /// values longer than 256 bytes or with control characters are ignored.
+    pub fn set_content_type(&mut self, content_type: &str) {
+        let bytes = content_type.as_bytes();
+        if self.started
+            || bytes.len() > MAX_CONTENT_TYPE
+            || !crate::proto::request::is_safe_header_value(bytes)
+        {
+            return;
+        }
+        self.content_type[..bytes.len()].copy_from_slice(bytes);
+        self.content_type_len = bytes.len();
+    }
+
+    /// Sends `data` as the next piece of the response. Empty writes send nothing.
+    pub fn write(&mut self, data: &[u8]) -> Result<(), Error> {
+        self.send(&[data])
+    }
+
+    /// Starts an HTTP integration response (function URLs): sets the content type and sends
+    /// `prelude` (a JSON object with `statusCode`, `headers`, `cookies`) and the separator. Call
+    /// it before any other write; the body follows with [`ResponseStream::write`].
+    pub fn write_http_prelude(&mut self, prelude: &[u8]) -> Result<(), Error> {
+        if self.started {
+            return Err(Error::runtime(
+                "StreamMisuse",
+                "the HTTP prelude must be written before the body",
+            ));
+        }
+        self.set_content_type(HTTP_INTEGRATION_CONTENT_TYPE);
+        self.send(&[prelude, PRELUDE_SEPARATOR])
+    }
+
+    /// Whether any bytes went out (after that, errors travel in trailers).
+    pub fn started(&self) -> bool {
+        self.started
+    }
+
+    fn send(&mut self, parts: &[&[u8]]) -> Result<(), Error> {
+        if self.broken {
+            return Err(Error::runtime(
+                "StreamInterrupted",
+                "the response stream was already interrupted",
+            ));
+        }
+        if parts.iter().all(|p| p.is_empty()) {
+            return Ok(());
+        }
+        let content_type = &self.content_type[..self.content_type_len];
+        match self.sink.send_chunk(content_type, parts) {
+            Ok(()) => {
+                self.started = true;
+                Ok(())
+            }
+            Err(e) => {
+                self.started = true;
+                self.broken = true;
+                Err(Error::runtime(
+                    "StreamInterrupted",
+                    format_args!("connection to the Runtime API failed mid-stream: {e}"),
+                ))
+            }
+        }
+    }
+
+    pub(crate) fn content_type(&self) -> &[u8] {
+        &self.content_type[..self.content_type_len]
+    }
+
+    pub(crate) fn is_broken(&self) -> bool {
+        self.broken
+    }
+}
+
+impl core::fmt::Debug for ResponseStream<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ResponseStream")
+            .field(
+                "content_type",
+                &String::from_utf8_lossy(self.content_type()),
+            )
+            .field("started", &self.started)
+            .field("broken", &self.broken)
+            .finish()
+    }
+}
