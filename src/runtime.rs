@@ -229,6 +229,11 @@ impl<I: Io> Session<I> {
                 continue;
             }
             self.next_failures = 0;
+            if head.lambda.request_id.is_none() {
+                log(format_args!("event without Lambda-Runtime-Aws-Request-Id: it cannot be answered; skipped"));
+                recv.filled = 0;
+                continue;
+            }
             if message.end != recv.filled {
                 // Bytes nobody asked for follow the event: this connection cannot be trusted to
                 // frame the acknowledgement.
@@ -331,14 +336,8 @@ impl<I: Io> Session<I> {
         let head = &message.head;
         let (head_bytes, rest) = recv.buf.split_at_mut(message.body.start);
         let event = &mut rest[..message.body.len()];
-        let Some(id_span) = head.lambda.request_id else {
-            log(format_args!(
-                "event without Lambda-Runtime-Aws-Request-Id: it cannot be answered; skipped"
-            ));
-            recv.filled = 0;
-            return Ok(false);
-        };
-        let request_id = id_span.get(head_bytes);
+        // `serve` has skipped events without a request id.
+        let request_id = head.lambda.request_id.unwrap_or_default().get(head_bytes);
         let invocation_id = head.lambda.invocation_id.map(|s| s.get(head_bytes));
         let context = context_for(head, head_bytes, &self.settings.config);
         let reply = match context {
@@ -596,13 +595,8 @@ impl<I: Io> Session<I> {
         let event = &mut rest[..message.body.len()];
         recv.filled = 0;
         recv.reader.reset();
-        let Some(id_span) = head.lambda.request_id else {
-            log(format_args!(
-                "event without Lambda-Runtime-Aws-Request-Id: it cannot be answered; skipped"
-            ));
-            return Ok(());
-        };
-        let request_id = id_span.get(head_bytes);
+        // `serve` has skipped events without a request id.
+        let request_id = head.lambda.request_id.unwrap_or_default().get(head_bytes);
         let invocation_id = head.lambda.invocation_id.map(|s| s.get(head_bytes));
         if let Err(failure) = context_for(head, head_bytes, &self.settings.config) {
             self.post(request_id, invocation_id, &Reply::Failure(failure), false)?;
@@ -939,4 +933,205 @@ impl fmt::Display for PanicMessage<'_> {
 pub(crate) fn log(args: fmt::Arguments<'_>) {
     use std::io::Write;
     let _ = writeln!(io::stderr().lock(), "lambda-zero: {args}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::VecDeque;
+
+    /// A peer that replays scripted bytes: one script per connection, delivered in the given
+    /// pieces whatever the runtime writes; EOF when a script runs out. Records all writes.
+    #[derive(Default)]
+    struct Script {
+        conns: VecDeque<VecDeque<Vec<u8>>>,
+        current: Option<VecDeque<Vec<u8>>>,
+        written: Vec<Vec<u8>>,
+        sleeps: usize,
+    }
+
+    impl Script {
+        fn conn(mut self, pieces: &[&[u8]]) -> Script {
+            self.conns.push_back(pieces.iter().map(|p| p.to_vec()).collect());
+            self
+        }
+        fn text(&self, conn: usize) -> String {
+            String::from_utf8_lossy(&self.written[conn]).into_owned()
+        }
+    }
+
+    impl Io for &mut Script {
+        fn connect(&mut self) -> io::Result<()> {
+            let next = self.conns.pop_front().ok_or_else(|| io::Error::new(io::ErrorKind::ConnectionRefused, "script over"))?;
+            self.current = Some(next);
+            self.written.push(Vec::new());
+            Ok(())
+        }
+        fn write_all(&mut self, bufs: &mut [IoSlice<'_>]) -> io::Result<()> {
+            let out = self.written.last_mut().ok_or_else(|| io::Error::from(io::ErrorKind::NotConnected))?;
+            for b in bufs.iter() {
+                out.extend_from_slice(b);
+            }
+            Ok(())
+        }
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let conn = self.current.as_mut().ok_or_else(|| io::Error::from(io::ErrorKind::NotConnected))?;
+            let Some(mut piece) = conn.pop_front() else { return Ok(0) };
+            let n = piece.len().min(buf.len());
+            buf[..n].copy_from_slice(&piece[..n]);
+            if n < piece.len() {
+                conn.push_front(piece.split_off(n));
+            }
+            Ok(n)
+        }
+        fn close(&mut self) {
+            self.current = None;
+        }
+        fn sleep(&mut self, _: Duration) {
+            self.sleeps += 1;
+        }
+    }
+
+    fn event(id: &str, body: &str) -> Vec<u8> {
+        format!("HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: {id}\r\nLambda-Runtime-Deadline-Ms: 1\r\nContent-Length: {}\r\n\r\n{body}", body.len())
+            .into_bytes()
+    }
+
+    const ACK: &[u8] = b"HTTP/1.1 202 Accepted\r\nContent-Length: 16\r\n\r\n{\"status\":\"OK\"}\n";
+
+    fn run(script: &mut Script, limit: u64, pipelining: bool) -> Result<(), RuntimeError> {
+        let settings = Settings {
+            endpoint: Endpoint::parse("127.0.0.1:9001").unwrap(),
+            pipelining,
+            max_invocations: Some(limit),
+            config: Config::default(),
+        };
+        let mut session = Session::new(script, settings);
+        let mut recv = Recv::new();
+        fn echo(event: &[u8]) -> &[u8] {
+            event
+        }
+        let mut echo = Buffered(crate::handler::EventFnHandler(echo));
+        session.serve(&mut recv, &mut echo)
+    }
+
+    fn posts(text: &str) -> Vec<&str> {
+        text.match_indices("POST ").map(|(i, _)| text[i..].split(" HTTP/1.1").next().unwrap()).collect()
+    }
+
+    #[test]
+    fn pipelined_invocations_share_one_connection() {
+        let a = event("a", "1");
+        let b = event("b", "22");
+        let ack_and_b = [ACK, &b].concat();
+        let mut s = Script::default().conn(&[&a, &ack_and_b, ACK]);
+        run(&mut s, 2, true).unwrap();
+        assert_eq!(s.written.len(), 1, "one connection");
+        let t = s.text(0);
+        assert_eq!(posts(&t), ["POST /2018-06-01/runtime/invocation/a/response", "POST /2018-06-01/runtime/invocation/b/response"]);
+        assert!(t.contains("Content-Length: 1\r\n\r\n1GET /2018-06-01/runtime/invocation/next"), "POST and GET in one write");
+        assert!(t.ends_with("Content-Length: 2\r\n\r\n22"), "no GET after the last invocation");
+    }
+
+    #[test]
+    fn without_pipelining_the_get_follows_the_ack() {
+        let a = event("a", "1");
+        let b = event("b", "2");
+        let mut s = Script::default().conn(&[&a, ACK, &b, ACK]);
+        run(&mut s, 2, false).unwrap();
+        assert_eq!(posts(&s.text(0)).len(), 2);
+    }
+
+    #[test]
+    fn a_drop_before_the_ack_resends_the_response_on_a_new_connection() {
+        let a = event("a", "hello");
+        let b = event("b", "x");
+        let ack_and_b = [ACK, &b].concat();
+        // conn 1: the event, then EOF before the ack. conn 2: the ack (+ next event).
+        let mut s = Script::default().conn(&[&a]).conn(&[&ack_and_b, ACK]);
+        run(&mut s, 2, true).unwrap();
+        assert_eq!(posts(&s.text(0)), ["POST /2018-06-01/runtime/invocation/a/response"]);
+        assert_eq!(posts(&s.text(1)), ["POST /2018-06-01/runtime/invocation/a/response", "POST /2018-06-01/runtime/invocation/b/response"]);
+        assert!(s.text(1).contains("\r\n\r\nhello"), "the same body again");
+    }
+
+    #[test]
+    fn a_drop_mid_event_asks_again() {
+        let a = event("a", "hello");
+        let mut s = Script::default().conn(&[&a[..a.len() - 2]]).conn(&[&a, ACK]);
+        run(&mut s, 1, true).unwrap();
+        assert!(posts(&s.text(0)).is_empty(), "nothing answered for a half event");
+        assert_eq!(posts(&s.text(1)), ["POST /2018-06-01/runtime/invocation/a/response"]);
+    }
+
+    #[test]
+    fn status_500_on_next_is_fatal() {
+        let mut s = Script::default().conn(&[b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n"]);
+        assert!(matches!(run(&mut s, 1, true), Err(RuntimeError::Fatal { status: 500, .. })));
+    }
+
+    #[test]
+    fn status_500_on_response_is_fatal() {
+        let a = event("a", "1");
+        let mut s = Script::default().conn(&[&a, b"HTTP/1.1 500 Oops\r\nContent-Length: 0\r\n\r\n"]);
+        assert!(matches!(run(&mut s, 5, true), Err(RuntimeError::Fatal { request: "POST /response", status: 500 })));
+    }
+
+    #[test]
+    fn status_410_and_413_are_logged_and_the_loop_goes_on() {
+        let a = event("a", "1");
+        let b = event("b", "2");
+        let gone = [&b"HTTP/1.1 410 Gone\r\nContent-Length: 0\r\n\r\n"[..], &b].concat();
+        let mut s = Script::default().conn(&[&a, &gone, b"HTTP/1.1 413 Too Large\r\nContent-Length: 0\r\n\r\n"]);
+        run(&mut s, 2, true).unwrap();
+        assert_eq!(posts(&s.text(0)).len(), 2);
+    }
+
+    #[test]
+    fn next_errors_are_retried_with_backoff() {
+        let a = event("a", "1");
+        let r408 = b"HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\n\r\n";
+        let r503 = b"HTTP/1.1 503 Unavailable\r\nContent-Length: 0\r\n\r\n";
+        let mut s = Script::default().conn(&[r408, r503, r503, &a, ACK]);
+        run(&mut s, 1, true).unwrap();
+        assert_eq!(s.sleeps, 2, "first retry immediate, then pauses");
+        assert_eq!(s.text(0).matches("GET ").count(), 4);
+    }
+
+    #[test]
+    fn an_oversized_event_is_answered_with_an_error() {
+        let head = b"HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: big\r\nContent-Length: 104857600\r\n\r\nxxxx";
+        let mut s = Script::default().conn(&[head]).conn(&[ACK]);
+        run(&mut s, 1, true).unwrap();
+        let t = s.text(1);
+        assert_eq!(posts(&t), ["POST /2018-06-01/runtime/invocation/big/error"]);
+        assert!(t.contains("Lambda-Runtime-Function-Error-Type: Runtime.EventTooLarge\r\n"));
+    }
+
+    #[test]
+    fn an_event_without_request_id_is_skipped() {
+        let no_id = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}";
+        let a = event("a", "1");
+        let mut s = Script::default().conn(&[no_id, &a, ACK]);
+        run(&mut s, 1, true).unwrap();
+        assert_eq!(posts(&s.text(0)), ["POST /2018-06-01/runtime/invocation/a/response"]);
+    }
+
+    #[test]
+    fn connection_close_on_the_ack_reconnects_for_the_next_poll() {
+        let a = event("a", "1");
+        let b = event("b", "2");
+        let close_ack = b"HTTP/1.1 202 Accepted\r\nConnection: close\r\nContent-Length: 0\r\n\r\n";
+        let mut s = Script::default().conn(&[&a, close_ack]).conn(&[&b, ACK]);
+        run(&mut s, 2, true).unwrap();
+        assert!(s.text(1).starts_with("GET /2018-06-01/runtime/invocation/next"), "the pipelined GET is sent again");
+        assert_eq!(posts(&s.text(1)), ["POST /2018-06-01/runtime/invocation/b/response"]);
+    }
+
+    #[test]
+    fn an_unreachable_api_gives_up_after_bounded_retries() {
+        let mut s = Script::default();
+        assert!(matches!(run(&mut s, 1, true), Err(RuntimeError::Unreachable { .. })));
+        assert_eq!(s.sleeps as u32, CONNECT_ATTEMPTS - 1);
+    }
 }
