@@ -706,7 +706,7 @@ impl<I: Io> Sink<'_, I> {
             self.invocation_id,
             content_type,
         )
-        .map_err(|_| io::Error::other("request id too long for the head buffer"))
+        .map_err(|_| buffer_full())
     }
 
     /// Ends the stream: the last chunk, with the error trailers if `error` is set.
@@ -719,7 +719,7 @@ impl<I: Io> Sink<'_, I> {
         let mut body = Writer::new(scratch);
         if let Some(error) = error {
             request::write_error_body(&mut body, error.error_type(), error.message())
-                .map_err(|_| io::Error::other("error body buffer full"))?;
+                .map_err(|_| buffer_full())?;
         }
         let body = body.written();
         let mut head = core::mem::take(&mut self.head);
@@ -729,7 +729,7 @@ impl<I: Io> Sink<'_, I> {
                 None => w.push(request::LAST_CHUNK),
                 Some(error) => request::write_error_trailers(&mut w, error.error_type(), body),
             }
-            .map_err(|_| io::Error::other("head buffer full"))
+            .map_err(|_| buffer_full())
         });
         let n = w.len();
         self.head_sent = true;
@@ -745,7 +745,7 @@ impl<I: Io> ChunkSink for Sink<'_, I> {
         let mut w = Writer::new(&mut head);
         let len: usize = parts.iter().map(|p| p.len()).sum();
         let wrote = self.head_into(&mut w, content_type).and_then(|()| {
-            request::write_chunk_size(&mut w, len).map_err(|_| io::Error::other("head buffer full"))
+            request::write_chunk_size(&mut w, len).map_err(|_| buffer_full())
         });
         let n = w.len();
         let sent = wrote.and_then(|()| {
@@ -795,6 +795,12 @@ fn connect_with_retry<I: Io>(
         endpoint: host.to_string(),
         source: last.unwrap_or_else(|| io::Error::other("no connection attempt made")),
     })
+}
+
+/// A fixed buffer was too small (only a request id longer than a whole head can cause it).
+/// Built from a bare kind: an `io::Error` with a message would allocate.
+fn buffer_full() -> io::Error {
+    io::ErrorKind::OutOfMemory.into()
 }
 
 /// Acknowledgement statuses: 2xx is success; 400/403/404/410/413 concern only this invocation
@@ -853,10 +859,7 @@ fn read_message<I: Io>(
             return match reader.advance(buf, filled, true) {
                 Ok(Some(message)) => Ok(message),
                 Ok(None) | Err(ProtoError::Truncated) => {
-                    Err(ReadError::Connection(io::Error::new(
-                        io::ErrorKind::UnexpectedEof,
-                        "connection closed mid-response",
-                    )))
+                    Err(ReadError::Connection(io::ErrorKind::UnexpectedEof.into()))
                 }
                 Err(e) => Err(ReadError::Protocol(e)),
             };

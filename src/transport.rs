@@ -30,12 +30,22 @@ pub(crate) struct MioTransport {
 impl MioTransport {
     /// A transport that connects to the first of `addrs` that answers.
     pub(crate) fn new(addrs: Vec<SocketAddr>) -> io::Result<MioTransport> {
-        Ok(MioTransport { poll: Poll::new()?, events: Events::with_capacity(4), stream: None, addrs, maybe_readable: false })
+        Ok(MioTransport {
+            poll: Poll::new()?,
+            events: Events::with_capacity(4),
+            stream: None,
+            addrs,
+            maybe_readable: false,
+        })
     }
 
     fn connect_to(&mut self, addr: SocketAddr) -> io::Result<TcpStream> {
         let mut stream = TcpStream::connect(addr)?;
-        self.poll.registry().register(&mut stream, STREAM, Interest::READABLE | Interest::WRITABLE)?;
+        self.poll.registry().register(
+            &mut stream,
+            STREAM,
+            Interest::READABLE | Interest::WRITABLE,
+        )?;
         let deadline = Instant::now() + CONNECT_TIMEOUT;
         let established = loop {
             if let Some(e) = stream.take_error()? {
@@ -48,9 +58,14 @@ impl MioTransport {
             }
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
-                break Err(io::Error::new(io::ErrorKind::TimedOut, "connect timed out"));
+                break Err(io::ErrorKind::TimedOut.into());
             }
-            wait(&mut self.poll, &mut self.events, Some(left), &mut self.maybe_readable)?;
+            wait(
+                &mut self.poll,
+                &mut self.events,
+                Some(left),
+                &mut self.maybe_readable,
+            )?;
         };
         if let Err(e) = established.and_then(|()| stream.set_nodelay(true)) {
             let _ = self.poll.registry().deregister(&mut stream);
@@ -61,7 +76,12 @@ impl MioTransport {
 }
 
 /// Waits for readiness; notes when the socket may have become readable.
-fn wait(poll: &mut Poll, events: &mut Events, timeout: Option<Duration>, maybe_readable: &mut bool) -> io::Result<()> {
+fn wait(
+    poll: &mut Poll,
+    events: &mut Events,
+    timeout: Option<Duration>,
+    maybe_readable: &mut bool,
+) -> io::Result<()> {
     loop {
         match poll.poll(events, timeout) {
             Ok(()) => break,
@@ -78,13 +98,15 @@ fn wait(poll: &mut Poll, events: &mut Events, timeout: Option<Duration>, maybe_r
 }
 
 fn not_connected() -> io::Error {
-    io::Error::new(io::ErrorKind::NotConnected, "not connected to the Runtime API")
+    // A bare kind: errors with a message allocate, and reconnect paths must not.
+    io::ErrorKind::NotConnected.into()
 }
 
 impl Io for MioTransport {
     fn connect(&mut self) -> io::Result<()> {
         self.close();
-        let mut last = io::Error::new(io::ErrorKind::NotFound, "the Runtime API address resolved to nothing");
+        // `addrs` is never empty (resolution refuses that), so `last` is always set on failure.
+        let mut last: io::Error = io::ErrorKind::NotFound.into();
         for i in 0..self.addrs.len() {
             match self.connect_to(self.addrs[i]) {
                 Ok(stream) => {
@@ -98,7 +120,13 @@ impl Io for MioTransport {
     }
 
     fn write_all(&mut self, bufs: &mut [IoSlice<'_>]) -> io::Result<()> {
-        let MioTransport { poll, events, stream, maybe_readable, .. } = self;
+        let MioTransport {
+            poll,
+            events,
+            stream,
+            maybe_readable,
+            ..
+        } = self;
         let stream = stream.as_mut().ok_or_else(not_connected)?;
         let mut bufs = bufs;
         IoSlice::advance_slices(&mut bufs, 0);
@@ -106,7 +134,9 @@ impl Io for MioTransport {
             match stream.write_vectored(bufs) {
                 Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
                 Ok(n) => IoSlice::advance_slices(&mut bufs, n),
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => wait(poll, events, None, maybe_readable)?,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    wait(poll, events, None, maybe_readable)?
+                }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),
             }
@@ -115,10 +145,16 @@ impl Io for MioTransport {
     }
 
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let MioTransport { poll, events, stream, maybe_readable, .. } = self;
+        let MioTransport {
+            poll,
+            events,
+            stream,
+            maybe_readable,
+            ..
+        } = self;
         let stream = stream.as_mut().ok_or_else(not_connected)?;
         if buf.is_empty() {
-            return Err(io::Error::other("receive buffer full"));
+            return Err(io::ErrorKind::InvalidInput.into());
         }
         loop {
             if !*maybe_readable {
