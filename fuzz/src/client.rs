@@ -1,0 +1,1189 @@
+//! The whole runtime loop (`Runtime::run_with_io`) against a scripted, protocol-aware server.
+//!
+//! The server parses every request the runtime writes (with httparse) and answers each one with
+//! the next [`Answer`] of the fuzz [`Plan`]: a well-formed or broken `/next` event, an
+//! acknowledgement, raw bytes, a close, a reset or a failed write, delivered in arbitrary pieces
+//! and possibly cut short. Connection attempts can be refused. When the plan runs out, the
+//! server closes and refuses every further connection, so the runtime has to stop.
+//!
+//! Checked after every run, from the server's records alone:
+//! - every request the runtime wrote is well-formed HTTP (`GET /next` or a POST with exactly its
+//!   `Content-Length` body), and no write leaves half a request behind;
+//! - every event whose head carried a request id and that was received whole (or broken in a
+//!   way the runtime can see) gets a POST for that id; only the event in hand when the run ended
+//!   with an error may go unanswered;
+//! - a POST is never sent again once its acknowledgement was read, never twice on one
+//!   connection, and every copy is byte-identical; no POST names an id the server never sent;
+//! - the answer is right: the echoed event body (decoded by the reference decoder), the
+//!   handler's `Function.Bad` error, or a `Runtime.*` error for unreadable events, echoing
+//!   `Lambda-Runtime-Invocation-Id`; the handler sees each event at most once;
+//! - the run terminates (a call budget), `read` is never handed an empty buffer (that would
+//!   look like end of file), and the loop allocates nothing after the first connection apart
+//!   from the error it returns (with [`CountingAlloc`] installed as the global allocator).
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::io::{self, IoSlice};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use arbitrary::{Arbitrary, Unstructured};
+use lambda_zero::proto::response::Head;
+use lambda_zero::proto::{ProtoError, MAX_EVENT_BODY};
+use lambda_zero::{handler_fn, Context, Error, Io, Runtime, RuntimeError};
+
+use crate::reference::{percent_decode, read_message};
+
+// ---------------------------------------------------------------------------------------------
+// The plan
+
+/// What the server does, decoded with `arbitrary` from the first part of the input.
+#[derive(Arbitrary, Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    /// `Runtime::pipelining`.
+    pub pipelining: bool,
+    /// 0: no cap; else `Runtime::max_invocations(1 + n % 8)`.
+    pub max_invocations: u8,
+    /// One per connection attempt: refuse it? (Accepted once this runs out.)
+    pub refusals: Vec<bool>,
+    /// One per request the runtime sends, in order.
+    pub answers: Vec<Answer>,
+}
+
+/// The server's answer to one request.
+#[derive(Arbitrary, Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    /// A `/next` response.
+    Event(EventAnswer),
+    /// An acknowledgement.
+    Ack(AckAnswer),
+    /// `len` bytes straight from the pool.
+    Raw {
+        /// How many pool bytes.
+        len: u16,
+        /// How they arrive.
+        delivery: Delivery,
+    },
+    /// No answer: the connection closes.
+    Close,
+    /// No answer: the connection is reset.
+    Reset,
+    /// The write of this request fails (nothing arrives).
+    FailWrite,
+}
+
+/// A `/next` response.
+#[derive(Arbitrary, Debug, Clone, PartialEq, Eq)]
+pub struct EventAnswer {
+    /// The request id header.
+    pub id: IdStyle,
+    /// Body bytes taken from the pool.
+    pub body_len: u16,
+    /// How the body is framed.
+    pub framing: BodyFraming,
+    /// Status line(s).
+    pub status: EventStatus,
+    /// Bit 0 `Lambda-Runtime-Invocation-Id`; 1 `Connection: close`; 2 lower-case names;
+    /// 3 garbage after the message; 4 client context, identity and tenant headers.
+    pub flags: u8,
+    /// How it arrives.
+    pub delivery: Delivery,
+}
+
+/// The `Lambda-Runtime-Aws-Request-Id` header of an event (ids are unique per request).
+#[derive(Arbitrary, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdStyle {
+    /// `req-<n>`.
+    Plain,
+    /// Padded, with spaces, slashes, dots, `%` and `?` (must be trimmed and percent-encoded).
+    Odd,
+    /// Not UTF-8.
+    NonUtf8,
+    /// No header.
+    Missing,
+    /// An empty header.
+    Empty,
+}
+
+/// How an event body is framed.
+#[derive(Arbitrary, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyFraming {
+    /// `Content-Length`.
+    Length,
+    /// Chunked, in pieces of `piece` bytes (at least 1).
+    Chunked {
+        /// Chunk size.
+        piece: u8,
+        /// Chunk extensions.
+        ext: bool,
+        /// A trailer field.
+        trailer: bool,
+    },
+    /// HTTP/1.0 without a length: the body ends at the close.
+    UntilClose,
+    /// A `Content-Length` that is off by this much.
+    WrongLength(i8),
+    /// Chunked, with a malformed size line after the first chunk.
+    BadChunk,
+    /// A `Content-Length` larger than Lambda's limit.
+    Huge,
+}
+
+/// The status of an event answer.
+#[derive(Arbitrary, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventStatus {
+    /// 200.
+    Ok,
+    /// `100 Continue`, then 200.
+    Interim,
+    /// 408 (local emulators answer an idle poll so).
+    Timeout,
+    /// 404.
+    NotFound,
+    /// 500: the runtime must exit.
+    Fatal,
+}
+
+/// An acknowledgement.
+#[derive(Arbitrary, Debug, Clone, PartialEq, Eq)]
+pub struct AckAnswer {
+    /// Status.
+    pub status: AckStatus,
+    /// Body length (a JSON-ish filler).
+    pub body_len: u8,
+    /// Chunked instead of `Content-Length`.
+    pub chunked: bool,
+    /// `Connection: close`.
+    pub close: bool,
+    /// How it arrives.
+    pub delivery: Delivery,
+}
+
+/// Acknowledgement statuses.
+#[derive(Arbitrary, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AckStatus {
+    /// 202.
+    Accepted,
+    /// 200.
+    Ok,
+    /// 400.
+    BadRequest,
+    /// 403.
+    Forbidden,
+    /// 410.
+    Gone,
+    /// 413.
+    TooLarge,
+    /// 500.
+    Fatal,
+    /// Any three digits (`n % 1000`).
+    Other(u16),
+}
+
+/// How an answer's bytes arrive.
+#[derive(Arbitrary, Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    /// Piece sizes, cycled (0 counts as 1); empty: all at once.
+    pub pieces: Vec<u8>,
+    /// Deliver only this many bytes, then end the connection.
+    pub cut: Option<u16>,
+    /// End the connection with a reset instead of a close (after a cut).
+    pub reset: bool,
+}
+
+/// A decoded `client` input: the plan and the byte pool bodies are taken from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientInput<'a> {
+    /// The plan.
+    pub plan: Plan,
+    /// Body bytes, taken in order.
+    pub pool: &'a [u8],
+}
+
+impl<'a> ClientInput<'a> {
+    /// Layout: `plan_len: u16 LE`, `plan_len` bytes decoded by `arbitrary` into a [`Plan`], then
+    /// the pool.
+    pub fn decode(data: &'a [u8]) -> Option<ClientInput<'a>> {
+        let len = usize::from(u16::from_le_bytes([*data.first()?, *data.get(1)?]));
+        let rest = &data[2..];
+        let (plan, pool) = rest.split_at(len.min(rest.len()));
+        let plan = Plan::arbitrary(&mut Unstructured::new(plan)).ok()?;
+        Some(ClientInput { plan, pool })
+    }
+
+    /// The inverse of [`ClientInput::decode`], for seeds.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut e = Enc::default();
+        self.plan.encode(&mut e);
+        let mut out = (e.0.len() as u16).to_le_bytes().to_vec();
+        out.extend_from_slice(&e.0);
+        out.extend_from_slice(self.pool);
+        out
+    }
+}
+
+/// Writes values in the byte format `arbitrary` 1.x reads them in (checked by a round-trip
+/// test over every seed).
+#[derive(Default)]
+struct Enc(Vec<u8>);
+
+impl Enc {
+    fn u8(&mut self, v: u8) {
+        self.0.push(v);
+    }
+    fn bool(&mut self, v: bool) {
+        self.0.push(u8::from(v));
+    }
+    fn u16(&mut self, v: u16) {
+        self.0.extend_from_slice(&v.to_le_bytes());
+    }
+    /// An enum variant: `arbitrary` maps a `u32` `x` to `(x * count) >> 32`.
+    fn variant(&mut self, index: u64, count: u64) {
+        let x = (index << 32).div_ceil(count);
+        self.0.extend_from_slice(&(x as u32).to_le_bytes());
+    }
+    fn vec<T>(&mut self, items: &[T], mut f: impl FnMut(&mut Enc, &T)) {
+        for item in items {
+            self.bool(true);
+            f(self, item);
+        }
+        self.bool(false);
+    }
+}
+
+impl Plan {
+    fn encode(&self, e: &mut Enc) {
+        e.bool(self.pipelining);
+        e.u8(self.max_invocations);
+        e.vec(&self.refusals, |e, &r| e.bool(r));
+        e.vec(&self.answers, |e, a| a.encode(e));
+    }
+}
+
+impl Delivery {
+    fn encode(&self, e: &mut Enc) {
+        e.vec(&self.pieces, |e, &p| e.u8(p));
+        e.bool(self.cut.is_some());
+        if let Some(c) = self.cut {
+            e.u16(c);
+        }
+        e.bool(self.reset);
+    }
+
+    /// Delivered whole, in one piece, no cut.
+    pub fn whole() -> Delivery {
+        Delivery {
+            pieces: vec![],
+            cut: None,
+            reset: false,
+        }
+    }
+}
+
+impl Answer {
+    fn encode(&self, e: &mut Enc) {
+        match self {
+            Answer::Event(ev) => {
+                e.variant(0, 6);
+                e.variant(ev.id as u64, 5);
+                e.u16(ev.body_len);
+                match ev.framing {
+                    BodyFraming::Length => e.variant(0, 6),
+                    BodyFraming::Chunked {
+                        piece,
+                        ext,
+                        trailer,
+                    } => {
+                        e.variant(1, 6);
+                        e.u8(piece);
+                        e.bool(ext);
+                        e.bool(trailer);
+                    }
+                    BodyFraming::UntilClose => e.variant(2, 6),
+                    BodyFraming::WrongLength(d) => {
+                        e.variant(3, 6);
+                        e.u8(d as u8);
+                    }
+                    BodyFraming::BadChunk => e.variant(4, 6),
+                    BodyFraming::Huge => e.variant(5, 6),
+                }
+                e.variant(ev.status as u64, 5);
+                e.u8(ev.flags);
+                ev.delivery.encode(e);
+            }
+            Answer::Ack(ack) => {
+                e.variant(1, 6);
+                match ack.status {
+                    AckStatus::Other(n) => {
+                        e.variant(7, 8);
+                        e.u16(n);
+                    }
+                    s => e.variant(ack_status_index(s), 8),
+                }
+                e.u8(ack.body_len);
+                e.bool(ack.chunked);
+                e.bool(ack.close);
+                ack.delivery.encode(e);
+            }
+            Answer::Raw { len, delivery } => {
+                e.variant(2, 6);
+                e.u16(*len);
+                delivery.encode(e);
+            }
+            Answer::Close => e.variant(3, 6),
+            Answer::Reset => e.variant(4, 6),
+            Answer::FailWrite => e.variant(5, 6),
+        }
+    }
+}
+
+fn ack_status_index(s: AckStatus) -> u64 {
+    match s {
+        AckStatus::Accepted => 0,
+        AckStatus::Ok => 1,
+        AckStatus::BadRequest => 2,
+        AckStatus::Forbidden => 3,
+        AckStatus::Gone => 4,
+        AckStatus::TooLarge => 5,
+        AckStatus::Fatal => 6,
+        AckStatus::Other(_) => 7,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Allocation accounting
+
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+static ALLOCATED_BYTES: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    /// A run is in progress on this thread (other threads, e.g. parallel tests, never count).
+    static ARMED: Cell<bool> = const { Cell::new(false) };
+    static IN_HARNESS: Cell<bool> = const { Cell::new(false) };
+}
+
+/// The system allocator, counting allocations made by the runtime (not by the scripted
+/// server or the handler) while a run is armed. Install it with `#[global_allocator]`.
+#[derive(Debug, Clone, Copy)]
+pub struct CountingAlloc;
+
+fn note(size: usize) {
+    let armed = ARMED.try_with(Cell::get).unwrap_or(false);
+    if armed && !IN_HARNESS.try_with(Cell::get).unwrap_or(true) {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        ALLOCATED_BYTES.fetch_add(size, Ordering::Relaxed);
+    }
+}
+
+// SAFETY: every method forwards to `System` with the caller's arguments unchanged, so the
+// `GlobalAlloc` contract holds exactly as for `System`; the counting touches only atomics and
+// const-initialized thread-local `Cell`s (no allocation, no reentrancy).
+unsafe impl GlobalAlloc for CountingAlloc {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        note(layout.size());
+        // SAFETY: forwarded as is; the caller upholds `alloc`'s contract.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        note(layout.size());
+        // SAFETY: forwarded as is; the caller upholds `alloc_zeroed`'s contract.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        note(new_size);
+        // SAFETY: forwarded as is; the caller upholds `realloc`'s contract.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded as is; `ptr` came from `System` through this allocator.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+/// Runs `f` as harness code: its allocations are not the runtime's.
+fn harness<T>(f: impl FnOnce() -> T) -> T {
+    let was = IN_HARNESS.with(|h| h.replace(true));
+    let out = f();
+    IN_HARNESS.with(|h| h.set(was));
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// The scripted server
+
+/// What the runtime asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Req {
+    Next,
+    Post {
+        id: Vec<u8>,
+        error: bool,
+        invocation_id: Option<Vec<u8>>,
+        error_type: Option<Vec<u8>>,
+        body: Vec<u8>,
+        raw: Vec<u8>,
+    },
+}
+
+/// One request the server received and what it answered.
+#[derive(Debug)]
+struct Record {
+    conn: usize,
+    req: Req,
+    /// The answer's bytes (after any cut).
+    answer: Vec<u8>,
+    /// How many of them the runtime read.
+    delivered: usize,
+    /// The runtime read end-of-file right after them.
+    eof_after: bool,
+}
+
+#[derive(Debug)]
+enum Piece {
+    Bytes { rec: usize, data: Vec<u8> },
+    Eof,
+    Reset,
+}
+
+#[derive(Debug, Default)]
+struct Conn {
+    written: Vec<u8>,
+    pending: VecDeque<Piece>,
+    delivered: Vec<u8>,
+}
+
+struct Server<'p> {
+    answers: VecDeque<Answer>,
+    refusals: VecDeque<bool>,
+    pool: &'p [u8],
+    conns: Vec<Conn>,
+    current: Option<usize>,
+    records: Vec<Record>,
+    calls: usize,
+    budget: usize,
+    exhausted: bool,
+}
+
+fn io_err(kind: io::ErrorKind) -> io::Error {
+    kind.into()
+}
+
+impl Server<'_> {
+    fn tick(&mut self) {
+        self.calls += 1;
+        assert!(
+            self.calls <= self.budget,
+            "the runtime did not stop after {} I/O calls",
+            self.calls
+        );
+    }
+
+    fn take_pool(&mut self, n: usize) -> Vec<u8> {
+        let (a, b) = self.pool.split_at(n.min(self.pool.len()));
+        self.pool = b;
+        a.to_vec()
+    }
+
+    /// Parses complete requests off the connection's written bytes and queues their answers.
+    fn receive(&mut self, conn: usize) {
+        loop {
+            let written = &self.conns[conn].written;
+            if written.is_empty() {
+                return;
+            }
+            let (req, used) = parse_request(written);
+            self.conns[conn].written.drain(..used);
+            let rec = self.records.len();
+            let answer = self.answers.pop_front();
+            if answer.is_none() {
+                self.exhausted = true;
+            }
+            let (bytes, delivery, end) = match answer {
+                Some(Answer::Event(ev)) => (self.event_bytes(&ev, rec), ev.delivery, None),
+                Some(Answer::Ack(ack)) => (ack_bytes(&ack), ack.delivery, None),
+                Some(Answer::Raw { len, delivery }) => {
+                    (self.take_pool(usize::from(len)), delivery, None)
+                }
+                Some(Answer::Reset) => (vec![], Delivery::whole(), Some(Piece::Reset)),
+                Some(Answer::Close | Answer::FailWrite) | None => {
+                    (vec![], Delivery::whole(), Some(Piece::Eof))
+                }
+            };
+            let mut bytes = bytes;
+            let mut end = end;
+            if let Some(cut) = delivery.cut {
+                bytes.truncate(usize::from(cut));
+                end = Some(if delivery.reset {
+                    Piece::Reset
+                } else {
+                    Piece::Eof
+                });
+            }
+            let pending = &mut self.conns[conn].pending;
+            let mut at = 0;
+            let mut i = 0;
+            while at < bytes.len() {
+                let size = match delivery.pieces.get(i % delivery.pieces.len().max(1)) {
+                    Some(&p) => usize::from(p).max(1),
+                    None => bytes.len(),
+                };
+                let to = (at + size).min(bytes.len());
+                pending.push_back(Piece::Bytes {
+                    rec,
+                    data: bytes[at..to].to_vec(),
+                });
+                at = to;
+                i += 1;
+            }
+            if let Some(end) = end {
+                pending.push_back(end);
+            }
+            self.records.push(Record {
+                conn,
+                req,
+                answer: bytes,
+                delivered: 0,
+                eof_after: false,
+            });
+        }
+    }
+
+    /// A `/next` response for request number `rec`.
+    fn event_bytes(&mut self, ev: &EventAnswer, rec: usize) -> Vec<u8> {
+        let body = self.take_pool(usize::from(ev.body_len));
+        let lower = ev.flags & 4 != 0;
+        let name = |n: &str| {
+            if lower {
+                n.to_ascii_lowercase()
+            } else {
+                n.to_string()
+            }
+        };
+        let mut out = Vec::new();
+        let version = if ev.framing == BodyFraming::UntilClose {
+            "1.0"
+        } else {
+            "1.1"
+        };
+        let status = match ev.status {
+            EventStatus::Ok => "200 OK",
+            EventStatus::Interim => {
+                out.extend_from_slice(b"HTTP/1.1 100 Continue\r\n\r\n");
+                "200 OK"
+            }
+            EventStatus::Timeout => "408 Request Timeout",
+            EventStatus::NotFound => "404 Not Found",
+            EventStatus::Fatal => "500 Internal Server Error",
+        };
+        out.extend_from_slice(
+            format!(
+                "HTTP/{version} {status}\r\n{}: application/json\r\n",
+                name("Content-Type")
+            )
+            .as_bytes(),
+        );
+        let id: Option<Vec<u8>> = match ev.id {
+            IdStyle::Plain => Some(format!("req-{rec}").into_bytes()),
+            IdStyle::Odd => Some(format!(" \t./a b%2F..?x#{rec} ").into_bytes()),
+            IdStyle::NonUtf8 => Some([&b"\xff\xfe-"[..], format!("{rec}").as_bytes()].concat()),
+            IdStyle::Missing => None,
+            IdStyle::Empty => Some(vec![]),
+        };
+        if let Some(id) = id {
+            out.extend_from_slice(name("Lambda-Runtime-Aws-Request-Id: ").as_bytes());
+            out.extend_from_slice(&id);
+            out.extend_from_slice(b"\r\n");
+        }
+        out.extend_from_slice(name("Lambda-Runtime-Deadline-Ms: 1542409706888\r\n").as_bytes());
+        out.extend_from_slice(name("Lambda-Runtime-Invoked-Function-Arn: ").as_bytes());
+        out.extend_from_slice(b"arn:aws:lambda:us-east-2:123456789012:function:fn\r\n");
+        out.extend_from_slice(name("Lambda-Runtime-Trace-Id: ").as_bytes());
+        out.extend_from_slice(b"Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700;Sampled=1\r\n");
+        if ev.flags & 1 != 0 {
+            out.extend_from_slice(
+                format!("{}: inv-{rec}\r\n", name("Lambda-Runtime-Invocation-Id")).as_bytes(),
+            );
+        }
+        if ev.flags & 16 != 0 {
+            out.extend_from_slice(
+                name("Lambda-Runtime-Client-Context: {\"custom\":{}}\r\n").as_bytes(),
+            );
+            out.extend_from_slice(
+                name("Lambda-Runtime-Cognito-Identity: {\"cognitoIdentityId\":\"x\"}\r\n")
+                    .as_bytes(),
+            );
+            out.extend_from_slice(name("Lambda-Runtime-Aws-Tenant-Id: tenant-1\r\n").as_bytes());
+        }
+        if ev.flags & 2 != 0 {
+            out.extend_from_slice(name("Connection: close\r\n").as_bytes());
+        }
+        match ev.framing {
+            BodyFraming::Length => {
+                out.extend_from_slice(
+                    format!("{}: {}\r\n\r\n", name("Content-Length"), body.len()).as_bytes(),
+                );
+                out.extend_from_slice(&body);
+            }
+            BodyFraming::WrongLength(d) => {
+                let n = (body.len() as i64 + i64::from(d)).max(0);
+                out.extend_from_slice(
+                    format!("{}: {n}\r\n\r\n", name("Content-Length")).as_bytes(),
+                );
+                out.extend_from_slice(&body);
+            }
+            BodyFraming::Chunked {
+                piece,
+                ext,
+                trailer,
+            } => {
+                out.extend_from_slice(
+                    format!("{}: chunked\r\n\r\n", name("Transfer-Encoding")).as_bytes(),
+                );
+                for (i, c) in body.chunks(usize::from(piece).max(1)).enumerate() {
+                    let size = if i % 2 == 0 {
+                        format!("{:x}", c.len())
+                    } else {
+                        format!("{:X}", c.len())
+                    };
+                    out.extend_from_slice(size.as_bytes());
+                    if ext {
+                        out.extend_from_slice(b";name=\"value\"");
+                    }
+                    out.extend_from_slice(b"\r\n");
+                    out.extend_from_slice(c);
+                    out.extend_from_slice(b"\r\n");
+                }
+                out.extend_from_slice(b"0\r\n");
+                if trailer {
+                    out.extend_from_slice(b"X-Trailer: t\r\n");
+                }
+                out.extend_from_slice(b"\r\n");
+            }
+            BodyFraming::UntilClose => {
+                out.extend_from_slice(b"\r\n");
+                out.extend_from_slice(&body);
+            }
+            BodyFraming::BadChunk => {
+                out.extend_from_slice(
+                    format!("{}: chunked\r\n\r\n", name("Transfer-Encoding")).as_bytes(),
+                );
+                out.extend_from_slice(format!("{:x}\r\n", body.len()).as_bytes());
+                out.extend_from_slice(&body);
+                out.extend_from_slice(b"\r\nzz\r\n");
+            }
+            BodyFraming::Huge => {
+                let n = MAX_EVENT_BODY + 1 + body.len();
+                out.extend_from_slice(
+                    format!("{}: {n}\r\n\r\n", name("Content-Length")).as_bytes(),
+                );
+                out.extend_from_slice(&body);
+            }
+        }
+        if ev.flags & 8 != 0 {
+            out.extend_from_slice(b"GARBAGE\r\n");
+        }
+        out
+    }
+}
+
+fn ack_bytes(ack: &AckAnswer) -> Vec<u8> {
+    let status = match ack.status {
+        AckStatus::Accepted => "202 Accepted".to_string(),
+        AckStatus::Ok => "200 OK".to_string(),
+        AckStatus::BadRequest => "400 Bad Request".to_string(),
+        AckStatus::Forbidden => "403 Forbidden".to_string(),
+        AckStatus::Gone => "410 Gone".to_string(),
+        AckStatus::TooLarge => "413 Request Entity Too Large".to_string(),
+        AckStatus::Fatal => "500 Internal Server Error".to_string(),
+        AckStatus::Other(n) => format!("{:03} Other", n % 1000),
+    };
+    let filler = b"{\"status\":\"OK\"}\n";
+    let body: Vec<u8> = filler
+        .iter()
+        .copied()
+        .cycle()
+        .take(usize::from(ack.body_len))
+        .collect();
+    let mut out = format!("HTTP/1.1 {status}\r\nContent-Type: application/json\r\n").into_bytes();
+    if ack.close {
+        out.extend_from_slice(b"Connection: close\r\n");
+    }
+    if ack.chunked {
+        out.extend_from_slice(b"Transfer-Encoding: chunked\r\n\r\n");
+        if !body.is_empty() {
+            out.extend_from_slice(format!("{:x}\r\n", body.len()).as_bytes());
+            out.extend_from_slice(&body);
+            out.extend_from_slice(b"\r\n");
+        }
+        out.extend_from_slice(b"0\r\n\r\n");
+    } else {
+        out.extend_from_slice(format!("Content-Length: {}\r\n\r\n", body.len()).as_bytes());
+        out.extend_from_slice(&body);
+    }
+    out
+}
+
+/// Parses one request off the start of `written`: `(request, bytes used)`. Panics on anything
+/// that is not a complete, well-formed request of the Runtime API.
+fn parse_request(written: &[u8]) -> (Req, usize) {
+    let text = || String::from_utf8_lossy(written).into_owned();
+    let mut headers = [httparse::EMPTY_HEADER; 32];
+    let mut r = httparse::Request::new(&mut headers);
+    let head_len = match r.parse(written) {
+        Ok(httparse::Status::Complete(n)) => n,
+        other => panic!(
+            "the runtime wrote an incomplete or invalid request ({other:?}): {:?}",
+            text()
+        ),
+    };
+    let method = r.method.unwrap_or_default();
+    let path = r.path.unwrap_or_default().as_bytes();
+    let header = |name: &str| {
+        r.headers
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case(name))
+            .map(|h| h.value.to_vec())
+    };
+    assert!(
+        !r.headers
+            .iter()
+            .any(|h| h.name.eq_ignore_ascii_case("transfer-encoding")),
+        "buffered POST sent chunked"
+    );
+    let length = match header("content-length") {
+        Some(v) => std::str::from_utf8(&v)
+            .ok()
+            .and_then(|s| s.parse::<usize>().ok())
+            .unwrap_or_else(|| panic!("bad Content-Length in {:?}", text())),
+        None => 0,
+    };
+    let end = head_len + length;
+    assert!(
+        end <= written.len(),
+        "a write ended inside a request body: {:?}",
+        text()
+    );
+    const NEXT: &[u8] = b"/2018-06-01/runtime/invocation/next";
+    const INV: &[u8] = b"/2018-06-01/runtime/invocation/";
+    if method == "GET" {
+        assert_eq!(
+            path,
+            NEXT,
+            "unexpected GET {:?}",
+            String::from_utf8_lossy(path)
+        );
+        assert_eq!(length, 0);
+        return (Req::Next, end);
+    }
+    assert_eq!(method, "POST", "unexpected method in {:?}", text());
+    let rest = path
+        .strip_prefix(INV)
+        .unwrap_or_else(|| panic!("unexpected POST {:?}", String::from_utf8_lossy(path)));
+    let (seg, error) = if let Some(seg) = rest.strip_suffix(b"/response") {
+        (seg, false)
+    } else if let Some(seg) = rest.strip_suffix(b"/error") {
+        (seg, true)
+    } else {
+        panic!("unexpected POST {:?}", String::from_utf8_lossy(path));
+    };
+    assert!(
+        !seg.contains(&b'/'),
+        "id segment {:?} contains a slash",
+        String::from_utf8_lossy(seg)
+    );
+    let id = percent_decode(seg)
+        .unwrap_or_else(|| panic!("bad percent-encoding in {:?}", String::from_utf8_lossy(seg)));
+    let req = Req::Post {
+        id,
+        error,
+        invocation_id: header("lambda-runtime-invocation-id"),
+        error_type: header("lambda-runtime-function-error-type"),
+        body: written[head_len..end].to_vec(),
+        raw: written[..end].to_vec(),
+    };
+    (req, end)
+}
+
+impl Io for &mut Server<'_> {
+    fn connect(&mut self) -> io::Result<()> {
+        harness(|| {
+            ARMED.with(|a| a.set(true));
+            self.tick();
+            self.current = None;
+            if self.exhausted || self.answers.is_empty() {
+                self.exhausted = true;
+                return Err(io_err(io::ErrorKind::ConnectionRefused));
+            }
+            if self.refusals.pop_front() == Some(true) {
+                return Err(io_err(io::ErrorKind::ConnectionRefused));
+            }
+            self.conns.push(Conn::default());
+            self.current = Some(self.conns.len() - 1);
+            Ok(())
+        })
+    }
+
+    fn write_all(&mut self, bufs: &mut [IoSlice<'_>]) -> io::Result<()> {
+        harness(|| {
+            self.tick();
+            let conn = self
+                .current
+                .ok_or_else(|| io_err(io::ErrorKind::NotConnected))?;
+            if self.answers.front() == Some(&Answer::FailWrite) {
+                self.answers.pop_front();
+                self.current = None;
+                return Err(io_err(io::ErrorKind::BrokenPipe));
+            }
+            for b in bufs.iter() {
+                self.conns[conn].written.extend_from_slice(b);
+            }
+            self.receive(conn);
+            Ok(())
+        })
+    }
+
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        harness(|| {
+            self.tick();
+            assert!(
+                !buf.is_empty(),
+                "read into an empty buffer: Ok(0) would read as end of file"
+            );
+            let conn = self
+                .current
+                .ok_or_else(|| io_err(io::ErrorKind::NotConnected))?;
+            let c = &mut self.conns[conn];
+            match c.pending.pop_front() {
+                // Delivering bytes is progress: it does not count against the budget.
+                Some(Piece::Bytes { rec, mut data }) => {
+                    self.calls -= 1;
+                    let n = data.len().min(buf.len());
+                    buf[..n].copy_from_slice(&data[..n]);
+                    c.delivered.extend_from_slice(&data[..n]);
+                    if n < data.len() {
+                        c.pending.push_front(Piece::Bytes {
+                            rec,
+                            data: data.split_off(n),
+                        });
+                    }
+                    self.records[rec].delivered += n;
+                    Ok(n)
+                }
+                Some(Piece::Reset) => {
+                    c.pending.push_front(Piece::Reset);
+                    Err(io_err(io::ErrorKind::ConnectionReset))
+                }
+                Some(Piece::Eof) | None => {
+                    c.pending.push_front(Piece::Eof);
+                    for r in self.records.iter_mut().filter(|r| r.conn == conn) {
+                        r.eof_after = true;
+                    }
+                    Ok(0)
+                }
+            }
+        })
+    }
+
+    fn close(&mut self) {
+        harness(|| self.current = None);
+    }
+
+    fn sleep(&mut self, _: Duration) {
+        harness(|| self.tick());
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The check
+
+thread_local! {
+    /// Request ids the handler was called with, in order.
+    static HANDLED: RefCell<Vec<Vec<u8>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The first non-1xx head in `bytes` and where it starts.
+fn final_head_at(bytes: &[u8]) -> Option<(usize, Head)> {
+    let mut pos = 0;
+    loop {
+        let h = lambda_zero::proto::response::parse_head(&bytes[pos..]).ok()??;
+        if !(100..200).contains(&h.status) {
+            return Some((pos, h));
+        }
+        pos += h.len;
+    }
+}
+
+/// What an event answer obliges the runtime to do.
+enum Due {
+    /// A complete event: answer with the handler's result.
+    Event {
+        body: Vec<u8>,
+        invocation_id: Option<Vec<u8>>,
+    },
+    /// An event the runtime can see is broken: answer with a `Runtime.*` error.
+    Broken,
+}
+
+/// Did the runtime have to treat this answer as final (a message or a protocol error)?
+fn settles(r: &Result<Option<crate::reference::RefMessage>, ProtoError>) -> bool {
+    matches!(r, Ok(Some(_))) || matches!(r, Err(e) if *e != ProtoError::Truncated)
+}
+
+/// Known issue, reported to the lead: `Session::invoke` (and `invoke_streaming`) log a failed
+/// invocation with `String::from_utf8_lossy(request_id)`, which allocates when the server sent
+/// a request id that is not UTF-8 (seed `odd-ids-and-statuses`). While this is `true`, two
+/// allocations per event with such an id are tolerated; set it to `false` once the log line
+/// formats the id without allocating (e.g. `request_id.escape_ascii()`).
+const TOLERATE_LOSSY_ID_LOG: bool = true;
+
+/// The `client` check; see the module docs.
+// `lambda_zero::Error` is large by design (inline, no heap); every handler returns it.
+#[allow(clippy::result_large_err)]
+pub fn client(data: &[u8]) {
+    let Some(input) = ClientInput::decode(data) else {
+        return;
+    };
+    let plan = input.plan;
+    let max = (plan.max_invocations != 0).then(|| 1 + u64::from(plan.max_invocations % 8));
+    let budget = 64 + 48 * (plan.answers.len() + plan.refusals.len());
+    let mut server = Server {
+        answers: plan.answers.into(),
+        refusals: plan.refusals.into(),
+        pool: input.pool,
+        conns: Vec::new(),
+        current: None,
+        records: Vec::new(),
+        calls: 0,
+        budget,
+        exhausted: false,
+    };
+    HANDLED.with(|h| h.borrow_mut().clear());
+    let handler = handler_fn(|event: &mut [u8], ctx: &Context<'_>| {
+        harness(|| HANDLED.with(|h| h.borrow_mut().push(ctx.request_id.as_bytes().to_vec())));
+        if event.first() == Some(&b'!') {
+            return Err(Error::function("Bad", "the event asked for an error"));
+        }
+        Ok(&*event)
+    });
+    let mut runtime = match Runtime::new("127.0.0.1:9001") {
+        Ok(r) => r.pipelining(plan.pipelining),
+        Err(e) => panic!("endpoint: {e}"),
+    };
+    if let Some(max) = max {
+        runtime = runtime.max_invocations(max);
+    }
+    ALLOCATIONS.store(0, Ordering::Relaxed);
+    ALLOCATED_BYTES.store(0, Ordering::Relaxed);
+    let result = runtime.run_with_io(&mut server, move |_| Ok(handler));
+    ARMED.with(|a| a.set(false));
+    let allocations = ALLOCATIONS.load(Ordering::Relaxed);
+    let allocated = ALLOCATED_BYTES.load(Ordering::Relaxed);
+    let failed = result.is_err();
+    // The loop allocates nothing; only the error it returns may (an endpoint string).
+    let mut allowed = usize::from(matches!(result, Err(RuntimeError::Unreachable { .. })));
+    if TOLERATE_LOSSY_ID_LOG {
+        let lossy = server.records.iter().filter(|r| {
+            let seen = &r.answer[..r.delivered];
+            r.req == Req::Next
+                && final_head_at(seen).is_some_and(|(at, h)| {
+                    h.lambda
+                        .request_id
+                        .is_some_and(|s| std::str::from_utf8(s.get(&seen[at..])).is_err())
+                })
+        });
+        allowed += 2 * lossy.count();
+    }
+    assert!(
+        allocations <= allowed,
+        "the runtime allocated {allocations} times ({allocated} bytes) after connecting; result {result:?}"
+    );
+    check_records(&server, failed);
+}
+
+fn check_records(server: &Server<'_>, failed: bool) {
+    let records = &server.records;
+    let all_delivered: Vec<u8> = server
+        .conns
+        .iter()
+        .flat_map(|c| c.delivered.iter().copied())
+        .collect();
+    // Which answers the runtime read from a cleanly framed stream (so the reference sees what
+    // the runtime saw): every earlier answer on the connection was exactly one message.
+    let mut clean = vec![false; records.len()];
+    let mut dues: Vec<(usize, Vec<u8>, Due)> = Vec::new();
+    let mut conn_clean = vec![true; server.conns.len()];
+    for (i, r) in records.iter().enumerate() {
+        clean[i] = conn_clean[r.conn];
+        let (limit, discard) = match r.req {
+            Req::Next => (MAX_EVENT_BODY as u64, false),
+            Req::Post { .. } => (0, true),
+        };
+        let whole = read_message(&r.answer, limit, discard, false);
+        let exact = matches!(&whole, Ok(Some(m)) if m.end == r.answer.len())
+            && final_head_at(&r.answer).is_some_and(|(_, h)| h.keep_alive);
+        conn_clean[r.conn] &= exact;
+        if r.req != Req::Next || !clean[i] {
+            continue;
+        }
+        let seen = &r.answer[..r.delivered];
+        let Some((at, head)) = final_head_at(seen) else {
+            continue;
+        };
+        if head.status != 200 {
+            continue;
+        }
+        let Some(id) = head.lambda.request_id else {
+            continue;
+        };
+        let id = id.get(&seen[at..]).to_vec();
+        let got = read_message(seen, MAX_EVENT_BODY as u64, false, r.eof_after);
+        if !settles(&got) {
+            continue;
+        }
+        let due = match got {
+            Ok(Some(m)) => {
+                let invocation_id = head
+                    .lambda
+                    .invocation_id
+                    .map(|s| s.get(&seen[at..]).to_vec());
+                Due::Event {
+                    body: m.body,
+                    invocation_id,
+                }
+            }
+            _ => Due::Broken,
+        };
+        dues.push((i, id, due));
+    }
+
+    // POSTs by id, in order.
+    let posts = |id: &[u8]| -> Vec<(usize, &Record)> {
+        records
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| matches!(&r.req, Req::Post { id: p, .. } if p == id))
+            .collect()
+    };
+    for (i, r) in records.iter().enumerate() {
+        let Req::Post { id, raw, .. } = &r.req else {
+            continue;
+        };
+        assert!(!id.is_empty(), "POST with an empty request id");
+        assert!(
+            all_delivered.windows(id.len()).any(|w| w == &id[..]),
+            "POST for {:?}, an id the server never sent",
+            String::from_utf8_lossy(id)
+        );
+        let same = posts(id);
+        for (j, other) in &same {
+            let Req::Post { raw: other_raw, .. } = &other.req else {
+                continue;
+            };
+            assert!(
+                other_raw == raw,
+                "two different POSTs for {:?}",
+                String::from_utf8_lossy(id)
+            );
+            if *j > i {
+                assert!(
+                    other.conn != r.conn,
+                    "POST for {:?} sent twice on one connection",
+                    String::from_utf8_lossy(id)
+                );
+                if clean[i] {
+                    let acked = read_message(&r.answer[..r.delivered], 0, true, r.eof_after);
+                    assert!(
+                        !settles(&acked),
+                        "POST for {:?} sent again after it was acknowledged",
+                        String::from_utf8_lossy(id)
+                    );
+                }
+            }
+        }
+    }
+
+    // Every due event is answered, and answered right.
+    let handled = HANDLED.with(|h| h.borrow().clone());
+    let last_due = dues.last().map(|d| d.0);
+    for (i, id, due) in &dues {
+        let sent_with = |id: &[u8]| {
+            records
+                .iter()
+                .filter(|r| {
+                    r.req == Req::Next
+                        && final_head_at(&r.answer[..r.delivered]).is_some_and(|(at, h)| {
+                            h.lambda
+                                .request_id
+                                .is_some_and(|s| s.get(&r.answer[..r.delivered][at..]) == id)
+                        })
+                })
+                .count()
+        };
+        if sent_with(id) > 1 {
+            continue; // the same id in two events (raw answers): not attributable
+        }
+        let same = posts(id);
+        let times_handled = handled.iter().filter(|h| h[..] == id[..]).count();
+        assert!(
+            times_handled <= 1,
+            "handler called {times_handled} times for {:?}",
+            String::from_utf8_lossy(id)
+        );
+        let Some((_, first)) = same.first() else {
+            let excused = failed && Some(*i) == last_due;
+            assert!(
+                excused,
+                "event {:?} (request {i}) was received but never answered",
+                String::from_utf8_lossy(id)
+            );
+            continue;
+        };
+        let Req::Post {
+            error,
+            error_type,
+            body,
+            invocation_id: echoed,
+            ..
+        } = &first.req
+        else {
+            continue;
+        };
+        let error_type = error_type.as_deref().unwrap_or_default();
+        match due {
+            Due::Broken => {
+                assert!(
+                    *error && error_type.starts_with(b"Runtime."),
+                    "broken event answered with {:?}",
+                    first.req
+                );
+            }
+            Due::Event {
+                body: event,
+                invocation_id,
+            } => {
+                if let Some(inv) = invocation_id {
+                    assert_eq!(echoed.as_ref(), Some(inv), "invocation id not echoed");
+                }
+                if std::str::from_utf8(id).is_err() {
+                    assert!(
+                        *error && error_type == b"Runtime.InvalidRequestId",
+                        "non-UTF-8 id answered with {:?}",
+                        first.req
+                    );
+                } else if event.first() == Some(&b'!') {
+                    assert!(
+                        *error && error_type == b"Function.Bad",
+                        "handler error answered with {:?}",
+                        first.req
+                    );
+                    assert_eq!(times_handled, 1);
+                } else {
+                    assert!(!*error, "echo answered with an error: {:?}", first.req);
+                    assert!(body == event, "echoed body differs from the event body");
+                    assert_eq!(times_handled, 1);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,168 @@
+//! Fuzz checks for lambda-zero's sans-IO protocol layer.
+//!
+//! Each cargo-fuzz target in `fuzz_targets/` is a one-line call into a check function here, so
+//! the same checks also run under plain `cargo test` (on stable, without libFuzzer) over the
+//! committed seeds in `seeds/<target>/`: every crash ever found stays a regression test.
+//!
+//! - [`next_head`]: `proto::response::parse_head` over arbitrary bytes.
+//! - [`body_reader`]: `proto::body::Reader` fed arbitrary responses at arbitrary split points,
+//!   against a reference decoder written here ([`reference`]).
+//! - [`client`]: the whole runtime loop (`Runtime::run_with_io`) against a scripted server
+//!   answering from an `arbitrary` plan, split at arbitrary points; see [`client`](mod@client).
+//! - [`request_writers`]: every request writer in `proto::request` plus `Error::new`, fed
+//!   arbitrary ids, error types and messages; the output is parsed back with `httparse` and
+//!   `serde_json`.
+//!
+//! Input layouts are documented on each check and built by [`seed`] for the seed corpora.
+
+pub mod client;
+pub mod reference;
+pub mod seed;
+
+mod body_reader;
+mod next_head;
+mod request_writers;
+
+pub use body_reader::{body_reader, BodyInput};
+pub use client::{client, ClientInput, CountingAlloc};
+pub use next_head::next_head;
+pub use request_writers::{request_writers, WriterInput};
+
+/// A small cursor over fuzz input for hand-made layouts: reading past the end yields zeros and
+/// empty slices, so every input decodes to something.
+#[derive(Debug)]
+pub struct Bytes<'a> {
+    data: &'a [u8],
+}
+
+impl<'a> Bytes<'a> {
+    /// A cursor at the start of `data`.
+    pub fn new(data: &'a [u8]) -> Bytes<'a> {
+        Bytes { data }
+    }
+
+    /// Next byte, or 0 past the end.
+    pub fn u8(&mut self) -> u8 {
+        match self.data.split_first() {
+            Some((&b, rest)) => {
+                self.data = rest;
+                b
+            }
+            None => 0,
+        }
+    }
+
+    /// Next little-endian `u16`.
+    pub fn u16(&mut self) -> u16 {
+        u16::from_le_bytes([self.u8(), self.u8()])
+    }
+
+    /// Next little-endian `u64`.
+    pub fn u64(&mut self) -> u64 {
+        let mut b = [0u8; 8];
+        for x in &mut b {
+            *x = self.u8();
+        }
+        u64::from_le_bytes(b)
+    }
+
+    /// Up to `n` next bytes.
+    pub fn take(&mut self, n: usize) -> &'a [u8] {
+        let (head, rest) = self.data.split_at(n.min(self.data.len()));
+        self.data = rest;
+        head
+    }
+
+    /// A field prefixed by its length in one byte.
+    pub fn field(&mut self) -> &'a [u8] {
+        let n = usize::from(self.u8());
+        self.take(n)
+    }
+
+    /// Everything left.
+    pub fn rest(&mut self) -> &'a [u8] {
+        core::mem::take(&mut self.data)
+    }
+}
+
+/// The unit tests count the runtime's allocations like the `client` target does.
+#[cfg(test)]
+#[global_allocator]
+static ALLOC: CountingAlloc = CountingAlloc;
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    /// Runs `check` over every file in `seeds/<target>/`; returns how many there were.
+    fn replay(target: &str, check: fn(&[u8])) -> usize {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("seeds")
+            .join(target);
+        let mut n = 0;
+        let mut entries: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+            .map(|e| e.map(|e| e.path()))
+            .collect::<Result<_, _>>()
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+        entries.sort();
+        for path in entries {
+            let data = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            eprintln!("{}", path.display());
+            check(&data);
+            n += 1;
+        }
+        n
+    }
+
+    #[test]
+    fn next_head_seeds_pass() {
+        assert!(replay("next_head", super::next_head) > 10);
+    }
+
+    #[test]
+    fn body_reader_seeds_pass() {
+        assert!(replay("body_reader", super::body_reader) > 10);
+    }
+
+    #[test]
+    fn request_writers_seeds_pass() {
+        assert!(replay("request_writers", super::request_writers) > 5);
+    }
+
+    #[test]
+    fn client_seeds_pass() {
+        assert!(replay("client", super::client) > 5);
+    }
+
+    #[test]
+    fn client_seeds_decode_to_their_plans() {
+        for (name, input) in super::seed::client_inputs() {
+            let bytes = input.encode();
+            assert_eq!(
+                super::ClientInput::decode(&bytes).as_ref(),
+                Some(&input),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn committed_seeds_match_the_generator() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds");
+        for (target, name, bytes) in super::seed::all() {
+            let path = root.join(target).join(&name);
+            if std::env::var_os("UPDATE_SEEDS").is_some() {
+                std::fs::create_dir_all(root.join(target)).unwrap_or_else(|e| panic!("{e}"));
+                std::fs::write(&path, &bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                continue;
+            }
+            let on_disk = std::fs::read(&path).unwrap_or_default();
+            assert!(
+                on_disk == bytes,
+                "{} is missing or stale: run `UPDATE_SEEDS=1 cargo test` in fuzz/",
+                path.display()
+            );
+        }
+    }
+}
