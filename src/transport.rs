@@ -25,6 +25,9 @@ pub(crate) struct MioTransport {
     addrs: Vec<SocketAddr>,
     /// The socket may hold unread bytes: read before waiting.
     maybe_readable: bool,
+    /// An event said the peer closed (or the socket failed): a short read then does not mean
+    /// "drained", the end of the stream is still to be read.
+    peer_closed: bool,
 }
 
 impl MioTransport {
@@ -36,6 +39,7 @@ impl MioTransport {
             stream: None,
             addrs,
             maybe_readable: false,
+            peer_closed: false,
         })
     }
 
@@ -65,6 +69,7 @@ impl MioTransport {
                 &mut self.events,
                 Some(left),
                 &mut self.maybe_readable,
+                &mut self.peer_closed,
             )?;
         };
         if let Err(e) = established.and_then(|()| stream.set_nodelay(true)) {
@@ -75,12 +80,16 @@ impl MioTransport {
     }
 }
 
-/// Waits for readiness; notes when the socket may have become readable.
+/// Waits for readiness; notes when the socket may have become readable or the peer closed.
+///
+/// Edge-triggered: each event is reported once. Data and the peer's FIN often come in one
+/// event; if that event is forgotten after a short read, nothing will ever wake the next wait.
 fn wait(
     poll: &mut Poll,
     events: &mut Events,
     timeout: Option<Duration>,
     maybe_readable: &mut bool,
+    peer_closed: &mut bool,
 ) -> io::Result<()> {
     loop {
         match poll.poll(events, timeout) {
@@ -90,7 +99,10 @@ fn wait(
         }
     }
     for event in events.iter() {
-        if event.is_readable() || event.is_read_closed() || event.is_error() {
+        if event.is_read_closed() || event.is_error() {
+            *peer_closed = true;
+            *maybe_readable = true;
+        } else if event.is_readable() {
             *maybe_readable = true;
         }
     }
@@ -125,6 +137,7 @@ impl Io for MioTransport {
             events,
             stream,
             maybe_readable,
+            peer_closed,
             ..
         } = self;
         let stream = stream.as_mut().ok_or_else(not_connected)?;
@@ -135,7 +148,7 @@ impl Io for MioTransport {
                 Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
                 Ok(n) => IoSlice::advance_slices(&mut bufs, n),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    wait(poll, events, None, maybe_readable)?
+                    wait(poll, events, None, maybe_readable, peer_closed)?
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),
@@ -150,6 +163,7 @@ impl Io for MioTransport {
             events,
             stream,
             maybe_readable,
+            peer_closed,
             ..
         } = self;
         let stream = stream.as_mut().ok_or_else(not_connected)?;
@@ -158,12 +172,14 @@ impl Io for MioTransport {
         }
         loop {
             if !*maybe_readable {
-                wait(poll, events, None, maybe_readable)?;
+                wait(poll, events, None, maybe_readable, peer_closed)?;
                 continue;
             }
             match stream.read(buf) {
                 Ok(n) => {
-                    *maybe_readable = n == buf.len();
+                    // A short read drained the socket, unless the end of the stream is still
+                    // to be read (then the next read returns 0 instead of waiting forever).
+                    *maybe_readable = n == buf.len() || (*peer_closed && n > 0);
                     return Ok(n);
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => *maybe_readable = false,
@@ -178,6 +194,7 @@ impl Io for MioTransport {
             let _ = self.poll.registry().deregister(&mut stream);
         }
         self.maybe_readable = false;
+        self.peer_closed = false;
     }
 
     fn sleep(&mut self, duration: Duration) {

@@ -1,0 +1,226 @@
+//! The zero-allocation proof: after start-up, invocations perform no heap allocation, for every
+//! event and response size up to Lambda's limit, Content-Length and chunked, with handler
+//! errors, rejected posts and dropped connections in the mix.
+//!
+//! A counting global allocator counts the allocations made on the runtime's thread, from the
+//! moment the handler is built (after the buffers are allocated and the connection is open,
+//! before the first `GET /next`) until the runtime returns. The mock Runtime API runs on other
+//! threads; its allocations are not counted.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use lambda_zero::testing::{Fault, Invocation, MockRuntimeApi, Outcome, Route};
+use lambda_zero::{Context, Error, Handler, Runtime, MAX_EVENT_BODY};
+
+struct Counting;
+
+static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+
+thread_local! {
+    static COUNTED: Cell<bool> = const { Cell::new(false) };
+}
+
+fn note_allocation() {
+    if COUNTED.try_with(Cell::get).unwrap_or(false) {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+// SAFETY: every method forwards to `System` with the caller's arguments unchanged, so `System`'s
+// guarantees hold; the counting touches only an atomic and a const-initialised thread local
+// (neither allocates, so there is no re-entry).
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        note_allocation();
+        // SAFETY: forwarded as is; the caller upholds `GlobalAlloc::alloc`'s contract.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        note_allocation();
+        // SAFETY: forwarded as is.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        note_allocation();
+        // SAFETY: forwarded as is; `ptr` came from this allocator, i.e. from `System`.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded as is; `ptr` came from `System`.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// Echoes the event, or fails when it starts with `ERR` (a typed error, posted to `/error`),
+/// or answers from its own reused buffer when it starts with `OWN`.
+struct Mixed {
+    own: Vec<u8>,
+}
+
+impl Handler for Mixed {
+    fn handle<'a>(&'a mut self, event: &'a mut [u8], ctx: &Context<'_>) -> Result<&'a [u8], Error> {
+        if event.starts_with(b"ERR") {
+            return Err(Error::function(
+                "Rejected",
+                format_args!(
+                    "event of {} bytes for {} rejected",
+                    event.len(),
+                    ctx.request_id
+                ),
+            ));
+        }
+        if event.starts_with(b"OWN") {
+            self.own.clear();
+            self.own.extend_from_slice(ctx.request_id.as_bytes());
+            return Ok(&self.own);
+        }
+        Ok(event)
+    }
+}
+
+/// A deterministic size mix: mostly small events, some up to 64 KiB, a few of 1 MiB and of the
+/// maximum size.
+fn size_for(i: usize, rng: &mut u64) -> usize {
+    *rng ^= *rng << 13;
+    *rng ^= *rng >> 7;
+    *rng ^= *rng << 17;
+    match i % 1000 {
+        0 => MAX_EVENT_BODY,
+        1 => 0,
+        500 => 1 << 20,
+        n if n % 50 == 7 => (*rng % (64 * 1024)) as usize,
+        _ => (*rng % 2048) as usize,
+    }
+}
+
+#[test]
+fn warm_invocations_allocate_nothing() {
+    const INVOCATIONS: usize = 10_000;
+    let server = MockRuntimeApi::builder()
+        .record_requests(false)
+        .start()
+        .expect("mock starts");
+
+    let max = Arc::<[u8]>::from(vec![b'm'; MAX_EVENT_BODY]);
+    let mib = Arc::<[u8]>::from(vec![b'k'; 1 << 20]);
+    let mut rng = 0x9e37_79b9_7f4a_7c15u64;
+    let mut expected = Vec::with_capacity(INVOCATIONS);
+    let mut counts = [0usize; 6]; // max-size, 1 MiB, chunked, errors, dropped connections, own-buffer
+    for i in 0..INVOCATIONS {
+        let size = size_for(i, &mut rng);
+        let mut inv = match size {
+            MAX_EVENT_BODY => {
+                counts[0] += 1;
+                Invocation::shared(max.clone())
+            }
+            s if s == 1 << 20 => {
+                counts[1] += 1;
+                Invocation::shared(mib.clone())
+            }
+            s => {
+                let mut body = vec![b'a' + (i % 26) as u8; s];
+                match i % 97 {
+                    3 if s >= 3 => {
+                        body[..3].copy_from_slice(b"ERR");
+                        counts[3] += 1;
+                    }
+                    5 if s >= 3 => {
+                        body[..3].copy_from_slice(b"OWN");
+                        counts[5] += 1;
+                    }
+                    _ => {}
+                }
+                Invocation::new(body)
+            }
+        };
+        if i % 10 == 4 {
+            inv = inv.chunked(1 + i % 4096);
+            counts[2] += 1;
+        }
+        match i % 251 {
+            17 => {
+                inv = inv.fault(Fault::CloseAfterEvent);
+                counts[4] += 1;
+            }
+            99 => {
+                inv = inv.fault(Fault::CloseAfterAck);
+                counts[4] += 1;
+            }
+            150 => {
+                inv = inv.fault(Fault::ConnectionClose);
+                counts[4] += 1;
+            }
+            _ => {}
+        }
+        expected.push(server.push(inv));
+    }
+    // Rejected posts in the mix: the runtime logs them and goes on.
+    server.script(Route::Response, 410);
+    server.script(Route::Error, 413);
+
+    let endpoint = server.endpoint();
+    let runner = std::thread::spawn(move || {
+        let result = Runtime::new(&endpoint)
+            .expect("endpoint")
+            .max_invocations(INVOCATIONS as u64)
+            .run_with_init(|_| {
+                let handler = Mixed {
+                    own: Vec::with_capacity(256),
+                };
+                // Start-up is over: buffers are allocated and the connection is open.
+                COUNTED.with(|c| c.set(true));
+                Ok(handler)
+            });
+        COUNTED.with(|c| c.set(false));
+        result
+    });
+    runner
+        .join()
+        .expect("runtime thread")
+        .expect("runtime finished cleanly");
+    let allocations = ALLOCATIONS.load(Ordering::Relaxed);
+
+    let outcomes = server.wait_outcomes(INVOCATIONS - 2, Duration::from_secs(30));
+    let errors = outcomes
+        .iter()
+        .filter(|o| matches!(o, Outcome::Error { .. }))
+        .count();
+    eprintln!(
+        "{INVOCATIONS} invocations ({} of {MAX_EVENT_BODY} B, {} of 1 MiB, {} chunked, {} handler errors, \
+         {} with a dropped connection, {} from the handler's buffer; 2 posts rejected with 410/413) \
+         over {} connections: {allocations} allocations",
+        counts[0], counts[1], counts[2], counts[3], counts[4], counts[5], server.connections()
+    );
+    assert!(
+        counts.iter().all(|&c| c > 0),
+        "every kind of invocation is in the mix: {counts:?}"
+    );
+    assert!(server.connections() > 1, "reconnects happened");
+    assert_eq!(allocations, 0, "heap allocations after start-up");
+
+    // And the run was real: every event answered exactly once, errors as errors.
+    assert_eq!(
+        outcomes.len(),
+        INVOCATIONS - 2,
+        "all but the two rejected posts are accepted"
+    );
+    assert_eq!(
+        errors,
+        counts[3] - 1,
+        "one error post was rejected with 413"
+    );
+    for id in &expected {
+        assert!(server.post_count(id) >= 1, "invocation {id} was answered");
+        assert!(
+            server.outcome_count(id) <= 1,
+            "invocation {id} answered at most once"
+        );
+    }
+}
