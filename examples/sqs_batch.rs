@@ -1,0 +1,173 @@
+//! An SQS batch function with partial batch responses (`ReportBatchItemFailures`).
+//!
+//! Each message body should be a JSON order, `{"orderId":"o-1","quantity":3}`. The handler
+//! walks `Records` on the event's tape view, reads each record through a small typed struct,
+//! parses the body (a JSON document inside a JSON string) with a second reused parser, and
+//! answers the messages it could not process:
+//!
+//! ```json
+//! {"batchItemFailures":[{"itemIdentifier":"059f36b4-87a3-44ab-83d2-661975830a7d"}]}
+//! ```
+//!
+//! SQS then deletes the other messages and retries only these. A record without a
+//! `messageId` fails the whole invocation, which makes SQS retry the whole batch.
+//! Nothing is allocated per invocation: the body is copied into a scratch buffer sized at
+//! start-up for SQS's 1 MiB message limit, and both parsers reuse their buffers.
+//!
+//! Run it against a Runtime API, e.g. the mock one:
+//! `AWS_LAMBDA_RUNTIME_API=127.0.0.1:9001 cargo run --example sqs_batch`.
+
+use lambda_zero::json::{Json, JsonHandler, JsonWriter, Limits, Parser, Value};
+use lambda_zero::{Context, Error};
+use serde::Deserialize;
+
+/// Largest SQS message body.
+const MAX_BODY: usize = 1024 * 1024;
+
+/// The fields of an SQS record this function needs.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Message<'a> {
+    message_id: &'a str,
+    body: &'a str,
+}
+
+/// What each message carries.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Order<'a> {
+    order_id: &'a str,
+    quantity: u32,
+}
+
+struct Batch {
+    /// Parses message bodies; sized for the largest body.
+    bodies: Parser,
+    /// A mutable copy of the current body, for in-place parsing.
+    scratch: Vec<u8>,
+    /// Orders accepted so far (stands in for real work).
+    accepted: u64,
+}
+
+impl Batch {
+    fn new() -> Batch {
+        Batch {
+            bodies: Parser::new(Limits::strict(MAX_BODY, 0)),
+            scratch: Vec::with_capacity(MAX_BODY),
+            accepted: 0,
+        }
+    }
+
+    /// Processes one message body; `false` when it has to be retried.
+    fn process(&mut self, body: &str) -> bool {
+        self.scratch.clear();
+        self.scratch.extend_from_slice(body.as_bytes());
+        match self.bodies.parse::<Order<'_>>(&mut self.scratch) {
+            Ok(order) if order.quantity > 0 && !order.order_id.is_empty() => {
+                self.accepted += 1;
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+impl JsonHandler for Batch {
+    fn handle(
+        &mut self,
+        event: Value<'_, '_>,
+        out: &mut JsonWriter<'_>,
+        _ctx: &Context<'_>,
+    ) -> Result<(), Error> {
+        let records = event
+            .get("Records")
+            .ok_or_else(|| Error::function("NotAnSqsEvent", "the event has no `Records` array"))?;
+        out.begin_object()?;
+        out.key("batchItemFailures")?;
+        out.begin_array()?;
+        for record in records.elements() {
+            let message: Message<'_> = record.deserialize()?;
+            if !self.process(message.body) {
+                out.object(|w| w.field("itemIdentifier", message.message_id))?;
+            }
+        }
+        out.end_array()?;
+        out.end_object()?;
+        Ok(())
+    }
+}
+
+fn main() {
+    lambda_zero::run_handler(Json::new(Batch::new()))
+}
+
+#[cfg(test)]
+// `lambda_zero::Error` is inline by design (no heap), so results carrying it are large.
+#[allow(clippy::result_large_err)]
+mod tests {
+    use super::*;
+    use lambda_zero::{Config, Handler};
+
+    fn invoke(event: &str) -> Result<serde_json::Value, Error> {
+        let config = Config::default();
+        let ctx = Context::for_test("req-1", &config);
+        let mut handler = Json::with_limits(Batch::new(), Limits::strict(64 * 1024, 64 * 1024));
+        let mut event = event.as_bytes().to_vec();
+        Ok(serde_json::from_slice(handler.handle(&mut event, &ctx)?).unwrap())
+    }
+
+    fn record(id: &str, body: &str) -> String {
+        format!(
+            r#"{{"messageId":"{id}","receiptHandle":"rh","body":{},"eventSource":"aws:sqs"}}"#,
+            serde_json::to_string(body).unwrap()
+        )
+    }
+
+    #[test]
+    fn reports_only_the_messages_that_failed() {
+        let event = format!(
+            r#"{{"Records":[{},{},{},{}]}}"#,
+            record("ok-1", r#"{"orderId":"o-1","quantity":3}"#),
+            record("bad-json", r#"{"orderId":"o-2","#),
+            record("zero", r#"{"orderId":"o-3","quantity":0}"#),
+            record("ok-2", r#"{"orderId":"o-\"4\"","quantity":1,"note":"é"}"#),
+        );
+        let response = invoke(&event).unwrap();
+        assert_eq!(
+            response,
+            serde_json::json!({"batchItemFailures": [{"itemIdentifier": "bad-json"}, {"itemIdentifier": "zero"}]})
+        );
+    }
+
+    #[test]
+    fn the_shared_example_event_fails_its_non_order_body() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../shared/events/example-sqs-event.json"
+        );
+        let response = invoke(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let failures = response["batchItemFailures"].as_array().unwrap();
+        assert_eq!(
+            *failures,
+            [serde_json::json!({"itemIdentifier": "MessageID_1"})],
+            "{response}"
+        );
+    }
+
+    #[test]
+    fn records_without_a_message_id_fail_the_whole_batch() {
+        let e = invoke(r#"{"Records":[{"body":"{}"}]}"#).unwrap_err();
+        assert_eq!(e.error_type(), "Function.DecodeError");
+        assert!(
+            e.message().contains("missing field `messageId` at $"),
+            "{}",
+            e.message()
+        );
+        let e = invoke(r#"{"Messages":[]}"#).unwrap_err();
+        assert_eq!(e.error_type(), "Function.NotAnSqsEvent");
+        assert_eq!(
+            invoke(r#"{"Records":[]}"#).unwrap(),
+            serde_json::json!({"batchItemFailures": []})
+        );
+    }
+}

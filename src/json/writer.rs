@@ -1,0 +1,933 @@
+//! A JSON writer into a fixed, caller-provided buffer: no heap, no growth, an error when full.
+//!
+//! [`JsonWriter`] keeps the commas and the nesting for you (up to [`MAX_DEPTH`] levels, tracked
+//! in a bit set inside the writer) and refuses calls that would make invalid JSON, such as a
+//! value without a key inside an object. The first failure sticks: every later call returns
+//! the same error, so a handler that ignores one still cannot produce a corrupt document.
+//!
+//! Strings go through [`crate::proto::request::push_json_str_contents`] (quotes, backslashes
+//! and control characters escaped, other UTF-8 as it is), integers through `itoa`, floats
+//! through `core::fmt`'s shortest round-trip formatting (non-finite floats become `null`).
+
+use core::fmt;
+
+use simd_json::{Node, StaticNode};
+
+use super::value::{to_f64, Kind, Value};
+use crate::proto::request::{push_base64, push_json_str_contents, Full, Writer};
+
+/// Deepest nesting of arrays and objects a [`JsonWriter`] accepts (simd-json's default limit).
+pub const MAX_DEPTH: usize = 1024;
+
+/// Why a [`JsonWriter`] call failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteError {
+    /// The output buffer is full; it never grows.
+    Full {
+        /// The buffer size, in bytes.
+        capacity: usize,
+    },
+    /// The call would have produced invalid JSON (the text says which rule it broke).
+    Misuse(&'static str),
+}
+
+impl fmt::Display for WriteError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WriteError::Full { capacity } => {
+                write!(
+                    f,
+                    "the JSON response does not fit in the {capacity}-byte output buffer"
+                )
+            }
+            WriteError::Misuse(rule) => write!(f, "invalid JSON writer call: {rule}"),
+        }
+    }
+}
+
+impl std::error::Error for WriteError {}
+
+/// Where the writer is inside the current container (or the top level).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pos {
+    /// Nothing written at the top level yet.
+    Start,
+    /// Just after `[` or `{`.
+    First,
+    /// After a complete value (or a closed container).
+    AfterValue,
+    /// After an object key and its `:`.
+    AfterKey,
+}
+
+/// The nesting state: which open containers are objects, how deep, where in the innermost.
+#[derive(Debug, Clone, Copy)]
+struct Nesting {
+    objects: [u64; MAX_DEPTH / 64],
+    depth: usize,
+    pos: Pos,
+}
+
+impl Nesting {
+    const fn new() -> Nesting {
+        Nesting {
+            objects: [0; MAX_DEPTH / 64],
+            depth: 0,
+            pos: Pos::Start,
+        }
+    }
+
+    fn in_object(&self) -> bool {
+        let level = self.depth - 1;
+        self.objects[level / 64] & (1 << (level % 64)) != 0
+    }
+
+    fn push(&mut self, object: bool) {
+        let level = self.depth;
+        let bit = 1u64 << (level % 64);
+        if object {
+            self.objects[level / 64] |= bit;
+        } else {
+            self.objects[level / 64] &= !bit;
+        }
+        self.depth += 1;
+        self.pos = Pos::First;
+    }
+
+    fn is_complete(&self) -> bool {
+        self.depth == 0 && self.pos == Pos::AfterValue
+    }
+}
+
+/// Writes one JSON document into a fixed buffer.
+///
+/// ```
+/// use lambda_zero::json::JsonWriter;
+///
+/// let mut buf = [0u8; 128];
+/// let mut w = JsonWriter::new(&mut buf);
+/// w.object(|w| {
+///     w.field("ok", true)?;
+///     w.field("name", "tab\there")?;
+///     w.field_array("ids", |w| {
+///         w.value(1u32)?;
+///         w.value(-2i64)
+///     })?;
+///     w.field("ratio", 0.25)
+/// })
+/// .unwrap();
+/// assert_eq!(w.written(), br#"{"ok":true,"name":"tab\there","ids":[1,-2],"ratio":0.25}"#);
+/// ```
+pub struct JsonWriter<'b> {
+    out: Writer<'b>,
+    capacity: usize,
+    nesting: Nesting,
+    /// Inside [`JsonWriter::json_string`]: everything written is escaped once more.
+    escape: bool,
+    error: Option<WriteError>,
+}
+
+impl fmt::Debug for JsonWriter<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JsonWriter")
+            .field("len", &self.out.len())
+            .field("capacity", &self.capacity)
+            .field("depth", &self.nesting.depth)
+            .field("error", &self.error)
+            .finish()
+    }
+}
+
+impl<'b> JsonWriter<'b> {
+    /// A writer that fills `buf` from the start and never writes past its end.
+    pub fn new(buf: &'b mut [u8]) -> JsonWriter<'b> {
+        let capacity = buf.len();
+        JsonWriter {
+            out: Writer::new(buf),
+            capacity,
+            nesting: Nesting::new(),
+            escape: false,
+            error: None,
+        }
+    }
+
+    /// The bytes written so far.
+    pub fn written(&self) -> &[u8] {
+        self.out.written()
+    }
+
+    /// Bytes written so far.
+    pub fn len(&self) -> usize {
+        self.out.len()
+    }
+
+    /// True when nothing was written.
+    pub fn is_empty(&self) -> bool {
+        self.out.is_empty()
+    }
+
+    /// The buffer size.
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// The first error any call returned, if one did.
+    pub fn error(&self) -> Option<WriteError> {
+        self.error
+    }
+
+    /// Records `e` as the writer's error (unless one is already recorded) and returns the
+    /// recorded one.
+    pub(crate) fn fail(&mut self, e: WriteError) -> WriteError {
+        *self.error.get_or_insert(e)
+    }
+
+    /// Checks that the output is one complete JSON document (or nothing at all) and that no
+    /// call failed; returns its length.
+    pub fn finish(&self) -> Result<usize, WriteError> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        match self.nesting.pos {
+            Pos::Start => Ok(0),
+            _ if self.nesting.is_complete() => Ok(self.out.len()),
+            _ => Err(WriteError::Misuse(
+                "the document is incomplete: a container is still open",
+            )),
+        }
+    }
+
+    // ----- the byte sink -----
+
+    fn full(&self) -> WriteError {
+        WriteError::Full {
+            capacity: self.capacity,
+        }
+    }
+
+    /// Writes JSON syntax (or a number, or a raw fragment).
+    #[inline]
+    fn emit(&mut self, s: &str) -> Result<(), WriteError> {
+        let r = if self.escape && !is_plain(s.as_bytes()) {
+            push_json_str_contents(&mut self.out, s)
+        } else {
+            self.out.push(s.as_bytes())
+        };
+        r.map_err(|Full| self.full())
+    }
+
+    /// Writes `"`, escaped inside `json_string`.
+    #[inline]
+    fn quote(&mut self) -> Result<(), WriteError> {
+        let token: &[u8] = if self.escape { b"\\\"" } else { b"\"" };
+        self.out.push(token).map_err(|Full| self.full())
+    }
+
+    /// Writes `":` after a key, escaped inside `json_string`.
+    #[inline]
+    fn quote_colon(&mut self) -> Result<(), WriteError> {
+        let token: &[u8] = if self.escape { b"\\\":" } else { b"\":" };
+        self.out.push(token).map_err(|Full| self.full())
+    }
+
+    /// Writes the escaped contents of a string value.
+    #[inline]
+    fn emit_contents(&mut self, s: &str) -> Result<(), WriteError> {
+        // Text without bytes to escape is the same escaped once or twice: copy it.
+        if is_plain(s.as_bytes()) {
+            return self.out.push(s.as_bytes()).map_err(|Full| self.full());
+        }
+        if !self.escape {
+            return push_json_str_contents(&mut self.out, s).map_err(|Full| self.full());
+        }
+        // Inside `json_string`: escape each piece for the inner document, then escape the
+        // result again for the outer string.
+        const CHUNK: usize = 64;
+        let mut rest = s;
+        while !rest.is_empty() {
+            let mut cut = rest.len().min(CHUNK);
+            while !rest.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            let (chunk, tail) = rest.split_at(cut);
+            // One byte escapes to at most 6 (`\u00XX`).
+            let mut scratch = [0u8; CHUNK * 6];
+            let mut inner = Writer::new(&mut scratch);
+            let once = push_json_str_contents(&mut inner, chunk)
+                .ok()
+                .and_then(|()| core::str::from_utf8(inner.written()).ok())
+                .ok_or(WriteError::Misuse(
+                    "internal: escaping did not fit its scratch buffer",
+                ))?;
+            push_json_str_contents(&mut self.out, once).map_err(|Full| self.full())?;
+            rest = tail;
+        }
+        Ok(())
+    }
+
+    // ----- the structure -----
+
+    /// Runs one public operation, recording its failure (and refusing to run after one).
+    #[inline]
+    fn op(
+        &mut self,
+        f: impl FnOnce(&mut Self) -> Result<(), WriteError>,
+    ) -> Result<(), WriteError> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        let r = f(self);
+        if let Err(e) = r {
+            // Keep the first failure (an inner call may have recorded it already).
+            return Err(*self.error.get_or_insert(e));
+        }
+        r
+    }
+
+    /// Checks that a value may come next and writes the comma in front of it if needed.
+    #[inline]
+    fn before_value(&mut self) -> Result<(), WriteError> {
+        if self.nesting.depth == 0 {
+            return match self.nesting.pos {
+                Pos::Start => Ok(()),
+                _ => Err(WriteError::Misuse(
+                    "a JSON document has exactly one top-level value",
+                )),
+            };
+        }
+        if self.nesting.in_object() {
+            return match self.nesting.pos {
+                Pos::AfterKey => Ok(()),
+                _ => Err(WriteError::Misuse(
+                    "a value inside an object needs a key first",
+                )),
+            };
+        }
+        match self.nesting.pos {
+            Pos::AfterValue => self.emit(","),
+            _ => Ok(()),
+        }
+    }
+
+    #[inline]
+    fn scalar(&mut self, text: &str) -> Result<(), WriteError> {
+        self.op(|w| {
+            w.before_value()?;
+            w.emit(text)?;
+            w.nesting.pos = Pos::AfterValue;
+            Ok(())
+        })
+    }
+
+    /// Writes `null`.
+    pub fn null(&mut self) -> Result<(), WriteError> {
+        self.scalar("null")
+    }
+
+    /// Writes `true` or `false`.
+    pub fn bool(&mut self, b: bool) -> Result<(), WriteError> {
+        self.scalar(if b { "true" } else { "false" })
+    }
+
+    /// Writes any primitive integer, formatted by `itoa`.
+    pub fn int<I: itoa::Integer>(&mut self, n: I) -> Result<(), WriteError> {
+        let mut digits = itoa::Buffer::new();
+        self.scalar(digits.format(n))
+    }
+
+    /// Writes an `f64` in the shortest form that reads back as the same number (`0.1`,
+    /// `1e300`, `-0.0`); NaN and infinities, which JSON cannot express, become `null`.
+    pub fn f64(&mut self, x: f64) -> Result<(), WriteError> {
+        if !x.is_finite() {
+            return self.null();
+        }
+        self.op(|w| {
+            w.before_value()?;
+            let mut sink = Sink {
+                w: &mut *w,
+                error: None,
+                contents: false,
+            };
+            // `{:?}` is the shortest round-trip form, with an exponent for very large or
+            // small magnitudes; both forms are valid JSON numbers.
+            if fmt::write(&mut sink, format_args!("{x:?}")).is_err() {
+                return Err(sink
+                    .error
+                    .unwrap_or(WriteError::Misuse("float formatting failed")));
+            }
+            w.nesting.pos = Pos::AfterValue;
+            Ok(())
+        })
+    }
+
+    /// Writes an `f32` in its own shortest round-trip form (`0.1f32` is written `0.1`).
+    pub fn f32(&mut self, x: f32) -> Result<(), WriteError> {
+        if !x.is_finite() {
+            return self.null();
+        }
+        self.op(|w| {
+            w.before_value()?;
+            let mut sink = Sink {
+                w: &mut *w,
+                error: None,
+                contents: false,
+            };
+            if fmt::write(&mut sink, format_args!("{x:?}")).is_err() {
+                return Err(sink
+                    .error
+                    .unwrap_or(WriteError::Misuse("float formatting failed")));
+            }
+            w.nesting.pos = Pos::AfterValue;
+            Ok(())
+        })
+    }
+
+    /// Writes a string value, escaped.
+    pub fn str(&mut self, s: &str) -> Result<(), WriteError> {
+        self.op(|w| {
+            w.before_value()?;
+            w.quote()?;
+            w.emit_contents(s)?;
+            w.quote()?;
+            w.nesting.pos = Pos::AfterValue;
+            Ok(())
+        })
+    }
+
+    /// Writes the `Display` output of `value` as a string value, escaped, without an
+    /// intermediate `String`: `w.display(&format_args!("Hello, {name}!"))`.
+    pub fn display(&mut self, value: &dyn fmt::Display) -> Result<(), WriteError> {
+        self.op(|w| {
+            w.before_value()?;
+            w.quote()?;
+            let mut sink = Sink {
+                w: &mut *w,
+                error: None,
+                contents: true,
+            };
+            if fmt::write(&mut sink, format_args!("{value}")).is_err() {
+                return Err(sink
+                    .error
+                    .unwrap_or(WriteError::Misuse("a Display impl failed")));
+            }
+            w.quote()?;
+            w.nesting.pos = Pos::AfterValue;
+            Ok(())
+        })
+    }
+
+    /// Writes a pre-serialized JSON value as it is (it must be one valid JSON value; it is
+    /// not checked).
+    pub fn raw(&mut self, json: &str) -> Result<(), WriteError> {
+        self.scalar(json)
+    }
+
+    /// Writes a string value holding `bytes` in standard base64 (for binary proxy bodies).
+    pub fn base64(&mut self, bytes: &[u8]) -> Result<(), WriteError> {
+        self.op(|w| {
+            w.before_value()?;
+            w.quote()?;
+            // Base64 text needs no escaping, even inside `json_string`.
+            push_base64(&mut w.out, bytes).map_err(|Full| w.full())?;
+            w.quote()?;
+            w.nesting.pos = Pos::AfterValue;
+            Ok(())
+        })
+    }
+
+    /// Writes any [`WriteJson`] value.
+    pub fn value<V: WriteJson>(&mut self, value: V) -> Result<(), WriteError> {
+        value.write_json(self)
+    }
+
+    /// Opens an object: `{`.
+    pub fn begin_object(&mut self) -> Result<(), WriteError> {
+        self.begin(true)
+    }
+
+    /// Opens an array: `[`.
+    pub fn begin_array(&mut self) -> Result<(), WriteError> {
+        self.begin(false)
+    }
+
+    fn begin(&mut self, object: bool) -> Result<(), WriteError> {
+        self.op(|w| {
+            w.before_value()?;
+            if w.nesting.depth >= MAX_DEPTH {
+                return Err(WriteError::Misuse("nesting deeper than MAX_DEPTH"));
+            }
+            w.emit(if object { "{" } else { "[" })?;
+            w.nesting.push(object);
+            Ok(())
+        })
+    }
+
+    /// Closes the innermost object: `}`.
+    pub fn end_object(&mut self) -> Result<(), WriteError> {
+        self.end(true)
+    }
+
+    /// Closes the innermost array: `]`.
+    pub fn end_array(&mut self) -> Result<(), WriteError> {
+        self.end(false)
+    }
+
+    fn end(&mut self, object: bool) -> Result<(), WriteError> {
+        self.op(|w| {
+            if w.nesting.depth == 0 || w.nesting.in_object() != object {
+                return Err(WriteError::Misuse(if object {
+                    "end_object without a matching begin_object"
+                } else {
+                    "end_array without a matching begin_array"
+                }));
+            }
+            if w.nesting.pos == Pos::AfterKey {
+                return Err(WriteError::Misuse("an object key without a value"));
+            }
+            w.emit(if object { "}" } else { "]" })?;
+            w.nesting.depth -= 1;
+            w.nesting.pos = Pos::AfterValue;
+            Ok(())
+        })
+    }
+
+    /// Writes an object key (escaped) and its `:`; a value must follow.
+    pub fn key(&mut self, key: &str) -> Result<(), WriteError> {
+        self.op(|w| {
+            if w.nesting.depth == 0 || !w.nesting.in_object() {
+                return Err(WriteError::Misuse("a key outside an object"));
+            }
+            match w.nesting.pos {
+                Pos::AfterKey => return Err(WriteError::Misuse("two keys in a row")),
+                Pos::AfterValue => w.emit(",")?,
+                _ => {}
+            }
+            w.quote()?;
+            w.emit_contents(key)?;
+            w.quote_colon()?;
+            w.nesting.pos = Pos::AfterKey;
+            Ok(())
+        })
+    }
+
+    /// Writes a member: `"key":value`.
+    pub fn field<V: WriteJson>(&mut self, key: &str, value: V) -> Result<(), WriteError> {
+        self.key(key)?;
+        value.write_json(self)
+    }
+
+    /// Writes an object whose members `f` writes: `{...}`.
+    pub fn object(
+        &mut self,
+        f: impl FnOnce(&mut Self) -> Result<(), WriteError>,
+    ) -> Result<(), WriteError> {
+        self.begin_object()?;
+        f(self)?;
+        self.end_object()
+    }
+
+    /// Writes an array whose elements `f` writes: `[...]`.
+    pub fn array(
+        &mut self,
+        f: impl FnOnce(&mut Self) -> Result<(), WriteError>,
+    ) -> Result<(), WriteError> {
+        self.begin_array()?;
+        f(self)?;
+        self.end_array()
+    }
+
+    /// Writes a member whose value is an object: `"key":{...}`.
+    pub fn field_object(
+        &mut self,
+        key: &str,
+        f: impl FnOnce(&mut Self) -> Result<(), WriteError>,
+    ) -> Result<(), WriteError> {
+        self.key(key)?;
+        self.object(f)
+    }
+
+    /// Writes a member whose value is an array: `"key":[...]`.
+    pub fn field_array(
+        &mut self,
+        key: &str,
+        f: impl FnOnce(&mut Self) -> Result<(), WriteError>,
+    ) -> Result<(), WriteError> {
+        self.key(key)?;
+        self.array(f)
+    }
+
+    /// Writes a string value whose content is the JSON document `f` writes, escaped on the fly
+    /// (no intermediate buffer): the `body` of a proxy response, an SQS message body.
+    /// `f` must write exactly one complete value; `json_string` cannot nest in itself.
+    pub fn json_string(
+        &mut self,
+        f: impl FnOnce(&mut Self) -> Result<(), WriteError>,
+    ) -> Result<(), WriteError> {
+        self.op(|w| {
+            if w.escape {
+                return Err(WriteError::Misuse("json_string inside json_string"));
+            }
+            w.before_value()?;
+            w.quote()?;
+            let outer = w.nesting;
+            w.nesting = Nesting::new();
+            w.escape = true;
+            let inner = f(w);
+            let complete = w.nesting.is_complete();
+            w.escape = false;
+            w.nesting = outer;
+            inner?;
+            if !complete {
+                return Err(WriteError::Misuse(
+                    "json_string: the inner document is incomplete",
+                ));
+            }
+            w.quote()?;
+            w.nesting.pos = Pos::AfterValue;
+            Ok(())
+        })
+    }
+}
+
+/// True when `bytes` need no escaping in a JSON string (no `"`, `\\` or control character).
+/// Written without early exit so the compiler can vectorize it.
+#[inline]
+fn is_plain(bytes: &[u8]) -> bool {
+    bytes.iter().fold(true, |plain, &b| {
+        plain & (b >= 0x20) & (b != b'"') & (b != b'\\')
+    })
+}
+
+/// `fmt::Write` into the writer: as JSON syntax (numbers) or as string contents (escaped).
+struct Sink<'w, 'b> {
+    w: &'w mut JsonWriter<'b>,
+    error: Option<WriteError>,
+    contents: bool,
+}
+
+impl fmt::Write for Sink<'_, '_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let r = if self.contents {
+            self.w.emit_contents(s)
+        } else {
+            self.w.emit(s)
+        };
+        r.map_err(|e| {
+            self.error = Some(e);
+            fmt::Error
+        })
+    }
+}
+
+/// A value that can write itself with a [`JsonWriter`].
+///
+/// Implemented for strings, booleans, integers, floats, `()` (null), `Option` (null when
+/// `None`), slices (arrays), [`Value`] (copied through), [`Raw`] and [`Text`], and references
+/// to any of them.
+pub trait WriteJson {
+    /// Writes `self` as one JSON value.
+    fn write_json(&self, w: &mut JsonWriter<'_>) -> Result<(), WriteError>;
+}
+
+impl<T: WriteJson + ?Sized> WriteJson for &T {
+    fn write_json(&self, w: &mut JsonWriter<'_>) -> Result<(), WriteError> {
+        (**self).write_json(w)
+    }
+}
+
+impl WriteJson for str {
+    fn write_json(&self, w: &mut JsonWriter<'_>) -> Result<(), WriteError> {
+        w.str(self)
+    }
+}
+
+impl WriteJson for String {
+    fn write_json(&self, w: &mut JsonWriter<'_>) -> Result<(), WriteError> {
+        w.str(self)
+    }
+}
+
+impl WriteJson for bool {
+    fn write_json(&self, w: &mut JsonWriter<'_>) -> Result<(), WriteError> {
+        w.bool(*self)
+    }
+}
+
+impl WriteJson for () {
+    fn write_json(&self, w: &mut JsonWriter<'_>) -> Result<(), WriteError> {
+        w.null()
+    }
+}
+
+impl WriteJson for f64 {
+    fn write_json(&self, w: &mut JsonWriter<'_>) -> Result<(), WriteError> {
+        w.f64(*self)
+    }
+}
+
+impl WriteJson for f32 {
+    fn write_json(&self, w: &mut JsonWriter<'_>) -> Result<(), WriteError> {
+        w.f32(*self)
+    }
+}
+
+macro_rules! write_json_int {
+    ($($t:ty)*) => {$(
+        impl WriteJson for $t {
+            fn write_json(&self, w: &mut JsonWriter<'_>) -> Result<(), WriteError> {
+                w.int(*self)
+            }
+        }
+    )*};
+}
+
+write_json_int!(u8 u16 u32 u64 u128 usize i8 i16 i32 i64 i128 isize);
+
+impl<T: WriteJson> WriteJson for Option<T> {
+    fn write_json(&self, w: &mut JsonWriter<'_>) -> Result<(), WriteError> {
+        match self {
+            Some(v) => v.write_json(w),
+            None => w.null(),
+        }
+    }
+}
+
+impl<T: WriteJson> WriteJson for [T] {
+    fn write_json(&self, w: &mut JsonWriter<'_>) -> Result<(), WriteError> {
+        w.array(|w| self.iter().try_for_each(|v| v.write_json(w)))
+    }
+}
+
+impl<T: WriteJson, const N: usize> WriteJson for [T; N] {
+    fn write_json(&self, w: &mut JsonWriter<'_>) -> Result<(), WriteError> {
+        self.as_slice().write_json(w)
+    }
+}
+
+impl<T: WriteJson> WriteJson for Vec<T> {
+    fn write_json(&self, w: &mut JsonWriter<'_>) -> Result<(), WriteError> {
+        self.as_slice().write_json(w)
+    }
+}
+
+/// A pre-serialized JSON value, written as it is (not checked).
+#[derive(Debug, Clone, Copy)]
+pub struct Raw<'a>(pub &'a str);
+
+impl WriteJson for Raw<'_> {
+    fn write_json(&self, w: &mut JsonWriter<'_>) -> Result<(), WriteError> {
+        w.raw(self.0)
+    }
+}
+
+/// Anything `Display`, written as a JSON string (see [`JsonWriter::display`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Text<T>(pub T);
+
+impl<T: fmt::Display> WriteJson for Text<T> {
+    fn write_json(&self, w: &mut JsonWriter<'_>) -> Result<(), WriteError> {
+        w.display(&self.0)
+    }
+}
+
+impl WriteJson for Value<'_, '_> {
+    /// Copies a parsed value through (numbers re-formatted, strings re-escaped).
+    #[allow(unreachable_patterns)] // simd-json's `128bit` feature adds integer variants.
+    fn write_json(&self, w: &mut JsonWriter<'_>) -> Result<(), WriteError> {
+        match self.kind() {
+            Kind::Object => w.object(|w| {
+                self.members().try_for_each(|(k, v)| {
+                    w.key(k)?;
+                    v.write_json(w)
+                })
+            }),
+            Kind::Array => w.array(|w| self.elements().try_for_each(|v| v.write_json(w))),
+            _ => match self.nodes().first() {
+                Some(Node::String(s)) => w.str(s),
+                Some(Node::Static(StaticNode::I64(n))) => w.int(*n),
+                Some(Node::Static(StaticNode::U64(n))) => w.int(*n),
+                Some(Node::Static(StaticNode::F64(n))) => w.f64(to_f64(*n)),
+                Some(Node::Static(StaticNode::Bool(b))) => w.bool(*b),
+                Some(Node::Static(StaticNode::Null)) | None => w.null(),
+                Some(_) => Err(WriteError::Misuse("128-bit integers are not supported")),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(f: impl FnOnce(&mut JsonWriter<'_>) -> Result<(), WriteError>) -> String {
+        let mut buf = vec![0u8; 4096];
+        let mut w = JsonWriter::new(&mut buf);
+        f(&mut w).unwrap();
+        let n = w.finish().unwrap();
+        String::from_utf8(buf[..n].to_vec()).unwrap()
+    }
+
+    #[test]
+    fn scalars() {
+        assert_eq!(write(|w| w.null()), "null");
+        assert_eq!(write(|w| w.bool(false)), "false");
+        assert_eq!(write(|w| w.int(u64::MAX)), "18446744073709551615");
+        assert_eq!(write(|w| w.int(i64::MIN)), "-9223372036854775808");
+        assert_eq!(write(|w| w.int(-7i8)), "-7");
+        assert_eq!(write(|w| w.f64(0.1)), "0.1");
+        assert_eq!(write(|w| w.f64(1.0)), "1.0");
+        assert_eq!(write(|w| w.f64(-0.0)), "-0.0");
+        assert_eq!(write(|w| w.f64(1e300)), "1e300");
+        assert_eq!(
+            write(|w| w.f64(f64::MIN_POSITIVE)),
+            "2.2250738585072014e-308"
+        );
+        assert_eq!(write(|w| w.f64(f64::NAN)), "null");
+        assert_eq!(write(|w| w.f64(f64::NEG_INFINITY)), "null");
+        assert_eq!(write(|w| w.f32(0.1)), "0.1");
+        assert_eq!(
+            write(|w| w.str("a\"b\\c\n\u{1}é😀\u{7f}")),
+            "\"a\\\"b\\\\c\\n\\u0001é😀\u{7f}\""
+        );
+        assert_eq!(
+            write(|w| w.display(&format_args!("{}-\"{}\"", 1, "x"))),
+            r#""1-\"x\"""#
+        );
+        assert_eq!(write(|w| w.raw(r#"{"pre":[1]}"#)), r#"{"pre":[1]}"#);
+        assert_eq!(write(|w| w.base64(b"foob")), r#""Zm9vYg==""#);
+        assert_eq!(write(|w| w.value(Some([1u8, 2]))), "[1,2]");
+        assert_eq!(write(|w| w.value(None::<u8>)), "null");
+        assert_eq!(write(|w| w.value(Text(42))), r#""42""#);
+    }
+
+    #[test]
+    fn commas_and_nesting() {
+        let s = write(|w| {
+            w.object(|w| {
+                w.field("a", 1u8)?;
+                w.field_array("b", |w| {
+                    w.value("x")?;
+                    w.array(|_| Ok(()))?;
+                    w.object(|w| w.field("c", ()))
+                })?;
+                w.field_object("d", |_| Ok(()))?;
+                w.key("e\"")?;
+                w.raw("0")
+            })
+        });
+        assert_eq!(s, r#"{"a":1,"b":["x",[],{"c":null}],"d":{},"e\"":0}"#);
+        let deep = write(|w| {
+            for _ in 0..MAX_DEPTH {
+                w.begin_array()?;
+            }
+            for _ in 0..MAX_DEPTH {
+                w.end_array()?;
+            }
+            Ok(())
+        });
+        assert_eq!(deep.len(), 2 * MAX_DEPTH);
+    }
+
+    #[test]
+    fn misuse_is_refused_and_sticks() {
+        let mut buf = [0u8; 2 * MAX_DEPTH];
+        type Case = fn(&mut JsonWriter<'_>) -> Result<(), WriteError>;
+        let cases: &[(&str, Case)] = &[
+            ("two top-level values", |w| {
+                w.null()?;
+                w.null()
+            }),
+            ("value without key", |w| {
+                w.begin_object()?;
+                w.null()
+            }),
+            ("key in array", |w| {
+                w.begin_array()?;
+                w.key("k")
+            }),
+            ("key at top level", |w| w.key("k")),
+            ("two keys", |w| {
+                w.begin_object()?;
+                w.key("a")?;
+                w.key("b")
+            }),
+            ("dangling key", |w| {
+                w.begin_object()?;
+                w.key("a")?;
+                w.end_object()
+            }),
+            ("mismatched end", |w| {
+                w.begin_array()?;
+                w.end_object()
+            }),
+            ("end at top", |w| w.end_array()),
+            ("too deep", |w| {
+                for _ in 0..=MAX_DEPTH {
+                    w.begin_array()?;
+                }
+                Ok(())
+            }),
+        ];
+        for (name, case) in cases {
+            let mut w = JsonWriter::new(&mut buf);
+            let e = case(&mut w).unwrap_err();
+            assert!(matches!(e, WriteError::Misuse(_)), "{name}: {e:?}");
+            assert_eq!(w.null(), Err(e), "{name}: the error sticks");
+            assert_eq!(w.finish(), Err(e), "{name}");
+        }
+        let mut w = JsonWriter::new(&mut buf);
+        w.begin_object().unwrap();
+        assert!(matches!(w.finish(), Err(WriteError::Misuse(_))));
+        let w = JsonWriter::new(&mut buf);
+        assert_eq!(w.finish(), Ok(0));
+    }
+
+    #[test]
+    fn full_buffer_fails_and_never_grows() {
+        let mut buf = [0u8; 8];
+        let mut w = JsonWriter::new(&mut buf);
+        assert_eq!(w.str("0123456789"), Err(WriteError::Full { capacity: 8 }));
+        assert_eq!(w.null(), Err(WriteError::Full { capacity: 8 }));
+        assert!(w.finish().is_err());
+        assert!(w.written().len() <= 8);
+    }
+
+    #[test]
+    fn json_string_escapes_the_inner_document() {
+        let s = write(|w| {
+            w.object(|w| {
+                w.key("body")?;
+                w.json_string(|w| {
+                    w.object(|w| {
+                        w.field("msg", "say \"hi\"\n\\")?;
+                        w.field("n", 1.5)?;
+                        w.key("t")?;
+                        w.display(&format_args!("{}\t", "tab"))
+                    })
+                })?;
+                w.field("after", true)
+            })
+        });
+        let outer: serde_json::Value = serde_json::from_str(&s).unwrap();
+        let body = outer["body"].as_str().unwrap();
+        let inner: serde_json::Value = serde_json::from_str(body).unwrap();
+        assert_eq!(
+            inner,
+            serde_json::json!({"msg": "say \"hi\"\n\\", "n": 1.5, "t": "tab\t"})
+        );
+        assert_eq!(outer["after"], true);
+        // Long strings with escapes cross the scratch chunks correctly.
+        let long: String = (0..500)
+            .map(|i| ['a', '"', '\\', '\n', 'é', '\u{1}'][i % 6])
+            .collect();
+        let s = write(|w| w.json_string(|w| w.str(&long)));
+        let body: String = serde_json::from_str(&s).unwrap();
+        let inner: String = serde_json::from_str(&body).unwrap();
+        assert_eq!(inner, long);
+        let mut buf = [0u8; 64];
+        let mut w = JsonWriter::new(&mut buf);
+        assert!(w.json_string(|w| w.begin_object()).is_err());
+        let mut w = JsonWriter::new(&mut buf);
+        assert!(w.json_string(|w| w.json_string(|w| w.null())).is_err());
+    }
+}
