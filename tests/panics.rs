@@ -1,0 +1,81 @@
+//! With `panic = "abort"` nothing can catch a handler panic: the panic hook must post the error
+//! before the process dies. This builds `examples/panicking` with `panic = "abort"` (profile
+//! `panic-abort`) and runs it as a real bootstrap process against the mock Runtime API.
+
+use std::os::unix::process::ExitStatusExt;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use lambda_zero::testing::{MockRuntimeApi, Outcome};
+
+fn build_panicking_with_abort() -> PathBuf {
+    let target = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("panic-abort");
+    let status = Command::new(env!("CARGO"))
+        .args([
+            "build",
+            "--quiet",
+            "--profile",
+            "panic-abort",
+            "--example",
+            "panicking",
+            "--no-default-features",
+        ])
+        .env("CARGO_TARGET_DIR", &target)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .status()
+        .expect("cargo runs");
+    assert!(
+        status.success(),
+        "building examples/panicking with panic = \"abort\""
+    );
+    target.join("panic-abort/examples/panicking")
+}
+
+#[test]
+fn a_panic_is_posted_before_the_process_aborts() {
+    let bin = build_panicking_with_abort();
+    let server = MockRuntimeApi::start().unwrap();
+    let fine = server.push_event("fine");
+    let boom = server.push_event("panic");
+    server.push_event("never reached");
+    let mut child = Command::new(&bin)
+        .env_clear()
+        .envs(server.lambda_env(&bin))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("bootstrap starts");
+
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "the bootstrap did not abort");
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    assert_eq!(status.signal(), Some(6), "ended by SIGABRT: {status:?}");
+    let outcomes = server.wait_outcomes(2, Duration::from_secs(5));
+    assert_eq!(outcomes[0].request_id(), Some(fine.as_str()));
+    assert_eq!(outcomes[0].body(), b"fine");
+    let Outcome::Error {
+        request_id,
+        error_type,
+        body,
+    } = &outcomes[1]
+    else {
+        panic!("{outcomes:?}")
+    };
+    assert_eq!(
+        (request_id.as_str(), error_type.as_str()),
+        (boom.as_str(), "Function.Panic")
+    );
+    let doc: serde_json::Value = serde_json::from_slice(body).unwrap();
+    let message = doc["errorMessage"].as_str().unwrap();
+    assert!(
+        message.contains("asked to panic") && message.contains("panicking.rs"),
+        "{message}"
+    );
+    assert_eq!(server.pending(), 1, "the process stopped at the panic");
+}
