@@ -17,19 +17,31 @@ struct Proxy {
     out: Vec<u8>,
 }
 
-/// The value of the first `"key":"value"` string field, if it needs no escaping.
+/// The raw (still escaped) value of the first `"key":"value"` string field.
 fn string_field<'e>(event: &'e [u8], key: &[u8]) -> Option<&'e [u8]> {
     let at = memmem::find(event, key)? + key.len();
     let rest = &event[at..];
-    let colon = rest.iter().position(|&b| b != b' ' && b != b':')?;
-    let rest = rest[colon..].strip_prefix(b"\"")?;
-    let end = memchr::memchr2(b'"', b'\\', rest)?;
-    (rest[end] == b'"').then_some(&rest[..end])
+    let value = rest.iter().position(|&b| b != b' ' && b != b':')?;
+    let rest = rest[value..].strip_prefix(b"\"")?;
+    let mut end = 0;
+    loop {
+        end += memchr::memchr(b'"', &rest[end..])?;
+        let backslashes = rest[..end]
+            .iter()
+            .rev()
+            .take_while(|&&b| b == b'\\')
+            .count();
+        if backslashes % 2 == 0 {
+            return Some(&rest[..end]);
+        }
+        end += 1;
+    }
 }
 
 /// Path characters that need no escaping inside a JSON string inside a JSON string.
 fn is_plain_path(path: &[u8]) -> bool {
-    path.iter().all(|&b| b.is_ascii_alphanumeric() || b"/-._~%+,;=@".contains(&b))
+    path.iter()
+        .all(|&b| b.is_ascii_alphanumeric() || b"/-._~%+,;=@".contains(&b))
 }
 
 impl Handler for Proxy {
@@ -45,14 +57,20 @@ impl Handler for Proxy {
         let remaining_ms = ctx.remaining().map_or(0, |d| d.as_millis() as u64);
         self.out.extend_from_slice(br#"{"statusCode":200,"headers":{"content-type":"application/json"},"body":"{\"path\":\""#);
         self.out.extend_from_slice(path);
-        write!(self.out, r#"\",\"requestId\":\"{}\",\"remainingMs\":{remaining_ms}}}"}}"#, ctx.request_id)
-            .map_err(|e| Error::runtime("Write", e))?;
+        write!(
+            self.out,
+            r#"\",\"requestId\":\"{}\",\"remainingMs\":{remaining_ms}}}"}}"#,
+            ctx.request_id
+        )
+        .map_err(|e| Error::runtime("Write", e))?;
         Ok(&self.out)
     }
 }
 
 fn main() {
-    lambda_zero::run_handler(Proxy { out: Vec::with_capacity(4096) })
+    lambda_zero::run_handler(Proxy {
+        out: Vec::with_capacity(4096),
+    })
 }
 
 #[cfg(test)]
@@ -63,8 +81,14 @@ mod tests {
     fn answers_with_the_path_and_request_id() {
         let config = lambda_zero::Config::default();
         let ctx = Context::for_test("req-1", &config);
-        let mut proxy = Proxy { out: Vec::with_capacity(4096) };
-        let mut event = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/events/example-apigw-request.json")).unwrap();
+        let mut proxy = Proxy {
+            out: Vec::with_capacity(4096),
+        };
+        let mut event = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../shared/events/example-apigw-request.json"
+        ))
+        .unwrap();
         let out = proxy.handle(&mut event, &ctx).unwrap();
         let v: serde_json::Value = serde_json::from_slice(out).unwrap();
         assert_eq!(v["statusCode"], 200);
