@@ -37,7 +37,7 @@ pub enum RuntimeError {
     /// The server kept sending bytes that are not a valid response.
     Protocol(ProtoError),
     /// The function's initialisation failed (reported to `/runtime/init/error`).
-    InitFailed(crate::Error),
+    InitFailed(Box<crate::Error>),
 }
 
 impl fmt::Display for RuntimeError {

@@ -30,8 +30,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// ```
 pub trait Handler {
     /// Handles one invocation. An `Err` is reported to Lambda as the invocation's error.
-    fn handle<'a>(&'a mut self, event: &'a mut [u8], ctx: &Context<'_>)
-        -> Result<&'a [u8], Error>;
+    fn handle<'a>(&'a mut self, event: &'a mut [u8], ctx: &Context<'_>) -> Result<&'a [u8], Error>;
 }
 
 /// A closure usable with [`crate::run`]: event bytes in, response bytes out.
@@ -54,12 +53,10 @@ impl<F: EventFn> Handler for EventFnHandler<F> {
 }
 
 /// A closure with the full handler signature: mutable event, [`Context`], typed [`Error`].
-pub trait ContextFn:
-    for<'a> FnMut(&'a mut [u8], &Context<'_>) -> Result<&'a [u8], Error>
-{
-}
+pub trait ContextFn: for<'a> FnMut(&'a mut [u8], &Context<'_>) -> Result<&'a [u8], Error> {}
 
-impl<F> ContextFn for F where F: for<'a> FnMut(&'a mut [u8], &Context<'_>) -> Result<&'a [u8], Error> {}
+impl<F> ContextFn for F where F: for<'a> FnMut(&'a mut [u8], &Context<'_>) -> Result<&'a [u8], Error>
+{}
 
 /// Turns a closure over `(event, context)` into a [`Handler`].
 ///
@@ -132,7 +129,10 @@ impl Config {
         let var = |name: &str| std::env::var(name).unwrap_or_default();
         Config {
             function_name: var("AWS_LAMBDA_FUNCTION_NAME"),
-            memory_size_mb: var("AWS_LAMBDA_FUNCTION_MEMORY_SIZE").trim().parse().unwrap_or(0),
+            memory_size_mb: var("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
+                .trim()
+                .parse()
+                .unwrap_or(0),
             function_version: var("AWS_LAMBDA_FUNCTION_VERSION"),
             log_group_name: var("AWS_LAMBDA_LOG_GROUP_NAME"),
             log_stream_name: var("AWS_LAMBDA_LOG_STREAM_NAME"),
@@ -193,7 +193,11 @@ impl<'a> Context<'a> {
     /// Time left before the deadline (zero once it has passed); `None` without a deadline.
     pub fn remaining(&self) -> Option<Duration> {
         let deadline = self.deadline()?;
-        Some(deadline.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO))
+        Some(
+            deadline
+                .duration_since(SystemTime::now())
+                .unwrap_or(Duration::ZERO),
+        )
     }
 }
 
@@ -222,6 +226,11 @@ impl ErrorKind {
 
 /// A typed invocation error: an error type and a message, kept inline (no heap).
 ///
+/// Inline storage makes the type about 1.1 KiB, so clippy's `result_large_err` lint fires on
+/// functions returning `Result<_, Error>`; that size is the price of never allocating on the
+/// error path (it is only moved when an error actually happens). Allow the lint, as with other
+/// inline error types.
+///
 /// The error type always matches `(Runtime|Function)\.[A-Z][a-zA-Z]+`, the pattern Lambda accepts
 /// for `Lambda-Runtime-Function-Error-Type` (anything else would be rewritten to `*.Unknown`):
 /// names are cleaned on construction. Any `std::error::Error` converts with `?`, named after its
@@ -246,7 +255,10 @@ impl Error {
     /// An error of the given kind; `name` may already carry a `Function.`/`Runtime.` prefix,
     /// which then wins over `kind`.
     pub fn new(kind: ErrorKind, name: &str, message: impl fmt::Display) -> Error {
-        let mut error = Error { error_type: InlineStr::new(), message: InlineStr::new() };
+        let mut error = Error {
+            error_type: InlineStr::new(),
+            message: InlineStr::new(),
+        };
         error.error_type.set_error_type(kind, name);
         let _ = fmt::write(&mut error.message, format_args!("{message}"));
         error
@@ -306,7 +318,10 @@ struct InlineStr<const N: usize> {
 
 impl<const N: usize> InlineStr<N> {
     const fn new() -> Self {
-        InlineStr { len: 0, bytes: [0; N] }
+        InlineStr {
+            len: 0,
+            bytes: [0; N],
+        }
     }
 
     fn as_str(&self) -> &str {
@@ -340,7 +355,11 @@ impl<const N: usize> InlineStr<N> {
         let mut upper_next = true;
         for b in name.bytes() {
             if b.is_ascii_alphabetic() {
-                let b = if upper_next { b.to_ascii_uppercase() } else { b };
+                let b = if upper_next {
+                    b.to_ascii_uppercase()
+                } else {
+                    b
+                };
                 if !self.push_byte(b) {
                     break;
                 }
@@ -386,7 +405,9 @@ mod tests {
     use super::*;
 
     fn matches_lambda_pattern(t: &str) -> bool {
-        let rest = t.strip_prefix("Function.").or_else(|| t.strip_prefix("Runtime."));
+        let rest = t
+            .strip_prefix("Function.")
+            .or_else(|| t.strip_prefix("Runtime."));
         match rest {
             Some(r) => {
                 let b = r.as_bytes();
@@ -462,7 +483,11 @@ mod tests {
         assert_eq!(ctx.remaining(), None);
         ctx.deadline_ms = Some(1);
         assert_eq!(ctx.remaining(), Some(Duration::ZERO));
-        let far = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis() as u64 + 60_000;
+        let far = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as u64
+            + 60_000;
         ctx.deadline_ms = Some(far);
         assert!(ctx.remaining().unwrap() > Duration::from_secs(50));
     }

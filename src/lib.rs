@@ -5,10 +5,8 @@
 //! a warm invocation**, for any event up to Lambda's 6 MiB limit.
 //!
 //! ```no_run
-//! // The whole bootstrap of an echo function.
-//! fn main() {
-//!     lambda_zero::run(|event: &[u8]| event)
-//! }
+//! // The whole `main` of an echo function's bootstrap:
+//! lambda_zero::run(|event: &[u8]| event)
 //! ```
 //!
 //! A handler takes the event bytes and returns the response bytes, borrowed: from the event, from
@@ -44,6 +42,9 @@
 //!   request.
 
 #![deny(missing_docs)]
+// `Error` keeps its message inline (about 1 KiB) so that failing an invocation never allocates;
+// the size is only moved around on the error path.
+#![allow(clippy::result_large_err, clippy::large_enum_variant)]
 #![forbid(unsafe_code)]
 #![warn(clippy::undocumented_unsafe_blocks)]
 
@@ -68,9 +69,9 @@ pub use handler::{
     HandlerFn, MAX_ERROR_MESSAGE, MAX_ERROR_TYPE,
 };
 pub use proto::MAX_EVENT_BODY;
-pub use stream::{ResponseStream, StreamingHandler, HTTP_INTEGRATION_CONTENT_TYPE};
 #[doc(hidden)]
 pub use runtime::Io;
+pub use stream::{ResponseStream, StreamingHandler, HTTP_INTEGRATION_CONTENT_TYPE};
 
 use proto::Endpoint;
 use runtime::{Buffered, Dispatch, Recv, Session, Settings, Streamed};
@@ -85,16 +86,27 @@ pub struct Runtime {
 impl Runtime {
     /// Reads `AWS_LAMBDA_RUNTIME_API` and the function's [`Config`] from the environment.
     pub fn from_env() -> Result<Runtime, RuntimeError> {
-        let value = std::env::var("AWS_LAMBDA_RUNTIME_API").map_err(|_| RuntimeError::MissingEndpoint)?;
+        let value =
+            std::env::var("AWS_LAMBDA_RUNTIME_API").map_err(|_| RuntimeError::MissingEndpoint)?;
         Ok(Runtime::new(&value)?.config(Config::from_env()))
     }
 
     /// A runtime for the Runtime API at `runtime_api`: `host:port` (as Lambda sets it) or
     /// `http://host:port/prefix` (as some local emulators do).
     pub fn new(runtime_api: &str) -> Result<Runtime, RuntimeError> {
-        let endpoint = Endpoint::parse(runtime_api)
-            .map_err(|reason| RuntimeError::InvalidEndpoint { value: runtime_api.to_string(), reason })?;
-        Ok(Runtime { settings: Settings { endpoint, pipelining: true, max_invocations: None, config: Config::default() } })
+        let endpoint =
+            Endpoint::parse(runtime_api).map_err(|reason| RuntimeError::InvalidEndpoint {
+                value: runtime_api.to_string(),
+                reason,
+            })?;
+        Ok(Runtime {
+            settings: Settings {
+                endpoint,
+                pipelining: true,
+                max_invocations: None,
+                config: Config::default(),
+            },
+        })
     }
 
     /// Whether the response POST and the next `GET /next` go out in one write (default: on).
@@ -142,8 +154,10 @@ impl Runtime {
 
     fn transport(&self, addrs: &[SocketAddr]) -> Result<transport::MioTransport, RuntimeError> {
         panic_report::install(&self.settings.endpoint, addrs);
-        transport::MioTransport::new(addrs.to_vec())
-            .map_err(|source| RuntimeError::Unreachable { endpoint: self.settings.endpoint.host.clone(), source })
+        transport::MioTransport::new(addrs.to_vec()).map_err(|source| RuntimeError::Unreachable {
+            endpoint: self.settings.endpoint.host.clone(),
+            source,
+        })
     }
 
     /// Runs over any [`Io`]: how tests and fuzz targets drive the loop without sockets.
@@ -167,17 +181,21 @@ impl Runtime {
         let mut recv = Recv::new();
         session.ensure_connected()?;
         panic_report::enter_init();
-        let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| init(&self.settings.config)));
+        let built =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| init(&self.settings.config)));
         panic_report::leave();
         let built = match built {
             Ok(result) => result,
-            Err(payload) => Err(Error::function("InitPanic", runtime::PanicMessage(&*payload))),
+            Err(payload) => Err(Error::function(
+                "InitPanic",
+                runtime::PanicMessage(&*payload),
+            )),
         };
         let mut handler = match built {
             Ok(handler) => handler,
             Err(failure) => {
                 session.post_init_error(&failure)?;
-                return Err(RuntimeError::InitFailed(failure));
+                return Err(RuntimeError::InitFailed(Box::new(failure)));
             }
         };
         session.serve(&mut recv, &mut handler)
@@ -187,11 +205,20 @@ impl Runtime {
         let host = &self.settings.endpoint.host;
         let addrs: Vec<SocketAddr> = host
             .to_socket_addrs()
-            .map_err(|source| RuntimeError::Unreachable { endpoint: host.clone(), source })?
+            .map_err(|source| RuntimeError::Unreachable {
+                endpoint: host.clone(),
+                source,
+            })?
             .collect();
         if addrs.is_empty() {
-            let source = std::io::Error::new(std::io::ErrorKind::NotFound, "the name resolved to no address");
-            return Err(RuntimeError::Unreachable { endpoint: host.clone(), source });
+            let source = std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                "the name resolved to no address",
+            );
+            return Err(RuntimeError::Unreachable {
+                endpoint: host.clone(),
+                source,
+            });
         }
         Ok(addrs)
     }

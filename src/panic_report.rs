@@ -56,7 +56,10 @@ pub(crate) fn install(endpoint: &Endpoint, addrs: &[SocketAddr]) {
     if !ABORTS {
         return;
     }
-    let target = Target { endpoint: endpoint.clone(), addrs: addrs.to_vec() };
+    let target = Target {
+        endpoint: endpoint.clone(),
+        addrs: addrs.to_vec(),
+    };
     if TARGET.set(target).is_err() {
         return;
     }
@@ -112,13 +115,23 @@ fn report(info: &PanicHookInfo<'_>) {
     let Some(target) = TARGET.get() else { return };
     let Ok(cur) = CURRENT.try_lock() else { return };
     let message = info.payload_as_str().unwrap_or("(non-string payload)");
-    let location = info.location().map(|l| (l.file(), l.line())).unwrap_or(("?", 0));
+    let location = info
+        .location()
+        .map(|l| (l.file(), l.line()))
+        .unwrap_or(("?", 0));
     let (kind, name) = match cur.phase {
         Phase::Idle => return,
         Phase::Init => (ErrorKind::Function, "InitPanic"),
         Phase::Invoke => (ErrorKind::Function, "Panic"),
     };
-    let error = Error::new(kind, name, format_args!("handler panicked at {}:{}: {message}", location.0, location.1));
+    let error = Error::new(
+        kind,
+        name,
+        format_args!(
+            "handler panicked at {}:{}: {message}",
+            location.0, location.1
+        ),
+    );
     let mut head = vec![0u8; 3 * MAX_ID + 2048];
     let mut body = vec![0u8; 8192];
     let mut hw = Writer::new(&mut head);
@@ -143,9 +156,15 @@ fn report(info: &PanicHookInfo<'_>) {
         return;
     }
     for addr in &target.addrs {
-        let Ok(mut stream) = TcpStream::connect_timeout(addr, Duration::from_secs(1)) else { continue };
+        let Ok(mut stream) = TcpStream::connect_timeout(addr, Duration::from_secs(1)) else {
+            continue;
+        };
         let _ = stream.set_read_timeout(Some(Duration::from_secs(1)));
-        if stream.write_all(hw.written()).and_then(|()| stream.write_all(bw.written())).is_ok() {
+        if stream
+            .write_all(hw.written())
+            .and_then(|()| stream.write_all(bw.written()))
+            .is_ok()
+        {
             // Wait for the acknowledgement so the error is in before the process dies.
             let mut ack = [0u8; 512];
             let _ = stream.read(&mut ack);

@@ -230,7 +230,9 @@ impl<I: Io> Session<I> {
             }
             self.next_failures = 0;
             if head.lambda.request_id.is_none() {
-                log(format_args!("event without Lambda-Runtime-Aws-Request-Id: it cannot be answered; skipped"));
+                log(format_args!(
+                    "event without Lambda-Runtime-Aws-Request-Id: it cannot be answered; skipped"
+                ));
                 recv.filled = 0;
                 continue;
             }
@@ -351,7 +353,6 @@ impl<I: Io> Session<I> {
             ));
         }
         let leftover = self.post(request_id, invocation_id, &reply, pipeline)?;
-        drop(reply);
         // Whatever arrived after the acknowledgement is the start of the next event.
         recv.filled = 0;
         recv.reader.reset();
@@ -722,8 +723,8 @@ impl<I: Io> Sink<'_, I> {
                 .map_err(|_| buffer_full())?;
         }
         let body = body.written();
-        let mut head = core::mem::take(&mut self.head);
-        let mut w = Writer::new(&mut head);
+        let head = core::mem::take(&mut self.head);
+        let mut w = Writer::new(head);
         let wrote = self.head_into(&mut w, content_type).and_then(|()| {
             match error {
                 None => w.push(request::LAST_CHUNK),
@@ -741,12 +742,12 @@ impl<I: Io> Sink<'_, I> {
 
 impl<I: Io> ChunkSink for Sink<'_, I> {
     fn send_chunk(&mut self, content_type: &[u8], parts: &[&[u8]]) -> io::Result<()> {
-        let mut head = core::mem::take(&mut self.head);
-        let mut w = Writer::new(&mut head);
+        let head = core::mem::take(&mut self.head);
+        let mut w = Writer::new(head);
         let len: usize = parts.iter().map(|p| p.len()).sum();
-        let wrote = self.head_into(&mut w, content_type).and_then(|()| {
-            request::write_chunk_size(&mut w, len).map_err(|_| buffer_full())
-        });
+        let wrote = self
+            .head_into(&mut w, content_type)
+            .and_then(|()| request::write_chunk_size(&mut w, len).map_err(|_| buffer_full()));
         let n = w.len();
         let sent = wrote.and_then(|()| {
             let mut slices = [IoSlice::new(&[]); 6];
@@ -955,7 +956,8 @@ mod tests {
 
     impl Script {
         fn conn(mut self, pieces: &[&[u8]]) -> Script {
-            self.conns.push_back(pieces.iter().map(|p| p.to_vec()).collect());
+            self.conns
+                .push_back(pieces.iter().map(|p| p.to_vec()).collect());
             self
         }
         fn text(&self, conn: usize) -> String {
@@ -965,21 +967,32 @@ mod tests {
 
     impl Io for &mut Script {
         fn connect(&mut self) -> io::Result<()> {
-            let next = self.conns.pop_front().ok_or_else(|| io::Error::new(io::ErrorKind::ConnectionRefused, "script over"))?;
+            let next = self
+                .conns
+                .pop_front()
+                .ok_or_else(|| io::Error::new(io::ErrorKind::ConnectionRefused, "script over"))?;
             self.current = Some(next);
             self.written.push(Vec::new());
             Ok(())
         }
         fn write_all(&mut self, bufs: &mut [IoSlice<'_>]) -> io::Result<()> {
-            let out = self.written.last_mut().ok_or_else(|| io::Error::from(io::ErrorKind::NotConnected))?;
+            let out = self
+                .written
+                .last_mut()
+                .ok_or_else(|| io::Error::from(io::ErrorKind::NotConnected))?;
             for b in bufs.iter() {
                 out.extend_from_slice(b);
             }
             Ok(())
         }
         fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-            let conn = self.current.as_mut().ok_or_else(|| io::Error::from(io::ErrorKind::NotConnected))?;
-            let Some(mut piece) = conn.pop_front() else { return Ok(0) };
+            let conn = self
+                .current
+                .as_mut()
+                .ok_or_else(|| io::Error::from(io::ErrorKind::NotConnected))?;
+            let Some(mut piece) = conn.pop_front() else {
+                return Ok(0);
+            };
             let n = piece.len().min(buf.len());
             buf[..n].copy_from_slice(&piece[..n]);
             if n < piece.len() {
@@ -1019,7 +1032,9 @@ mod tests {
     }
 
     fn posts(text: &str) -> Vec<&str> {
-        text.match_indices("POST ").map(|(i, _)| text[i..].split(" HTTP/1.1").next().unwrap()).collect()
+        text.match_indices("POST ")
+            .map(|(i, _)| text[i..].split(" HTTP/1.1").next().unwrap())
+            .collect()
     }
 
     #[test]
@@ -1031,9 +1046,21 @@ mod tests {
         run(&mut s, 2, true).unwrap();
         assert_eq!(s.written.len(), 1, "one connection");
         let t = s.text(0);
-        assert_eq!(posts(&t), ["POST /2018-06-01/runtime/invocation/a/response", "POST /2018-06-01/runtime/invocation/b/response"]);
-        assert!(t.contains("Content-Length: 1\r\n\r\n1GET /2018-06-01/runtime/invocation/next"), "POST and GET in one write");
-        assert!(t.ends_with("Content-Length: 2\r\n\r\n22"), "no GET after the last invocation");
+        assert_eq!(
+            posts(&t),
+            [
+                "POST /2018-06-01/runtime/invocation/a/response",
+                "POST /2018-06-01/runtime/invocation/b/response"
+            ]
+        );
+        assert!(
+            t.contains("Content-Length: 1\r\n\r\n1GET /2018-06-01/runtime/invocation/next"),
+            "POST and GET in one write"
+        );
+        assert!(
+            t.ends_with("Content-Length: 2\r\n\r\n22"),
+            "no GET after the last invocation"
+        );
     }
 
     #[test]
@@ -1053,31 +1080,59 @@ mod tests {
         // conn 1: the event, then EOF before the ack. conn 2: the ack (+ next event).
         let mut s = Script::default().conn(&[&a]).conn(&[&ack_and_b, ACK]);
         run(&mut s, 2, true).unwrap();
-        assert_eq!(posts(&s.text(0)), ["POST /2018-06-01/runtime/invocation/a/response"]);
-        assert_eq!(posts(&s.text(1)), ["POST /2018-06-01/runtime/invocation/a/response", "POST /2018-06-01/runtime/invocation/b/response"]);
+        assert_eq!(
+            posts(&s.text(0)),
+            ["POST /2018-06-01/runtime/invocation/a/response"]
+        );
+        assert_eq!(
+            posts(&s.text(1)),
+            [
+                "POST /2018-06-01/runtime/invocation/a/response",
+                "POST /2018-06-01/runtime/invocation/b/response"
+            ]
+        );
         assert!(s.text(1).contains("\r\n\r\nhello"), "the same body again");
     }
 
     #[test]
     fn a_drop_mid_event_asks_again() {
         let a = event("a", "hello");
-        let mut s = Script::default().conn(&[&a[..a.len() - 2]]).conn(&[&a, ACK]);
+        let mut s = Script::default()
+            .conn(&[&a[..a.len() - 2]])
+            .conn(&[&a, ACK]);
         run(&mut s, 1, true).unwrap();
-        assert!(posts(&s.text(0)).is_empty(), "nothing answered for a half event");
-        assert_eq!(posts(&s.text(1)), ["POST /2018-06-01/runtime/invocation/a/response"]);
+        assert!(
+            posts(&s.text(0)).is_empty(),
+            "nothing answered for a half event"
+        );
+        assert_eq!(
+            posts(&s.text(1)),
+            ["POST /2018-06-01/runtime/invocation/a/response"]
+        );
     }
 
     #[test]
     fn status_500_on_next_is_fatal() {
-        let mut s = Script::default().conn(&[b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n"]);
-        assert!(matches!(run(&mut s, 1, true), Err(RuntimeError::Fatal { status: 500, .. })));
+        let mut s = Script::default()
+            .conn(&[b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n"]);
+        assert!(matches!(
+            run(&mut s, 1, true),
+            Err(RuntimeError::Fatal { status: 500, .. })
+        ));
     }
 
     #[test]
     fn status_500_on_response_is_fatal() {
         let a = event("a", "1");
-        let mut s = Script::default().conn(&[&a, b"HTTP/1.1 500 Oops\r\nContent-Length: 0\r\n\r\n"]);
-        assert!(matches!(run(&mut s, 5, true), Err(RuntimeError::Fatal { request: "POST /response", status: 500 })));
+        let mut s =
+            Script::default().conn(&[&a, b"HTTP/1.1 500 Oops\r\nContent-Length: 0\r\n\r\n"]);
+        assert!(matches!(
+            run(&mut s, 5, true),
+            Err(RuntimeError::Fatal {
+                request: "POST /response",
+                status: 500
+            })
+        ));
     }
 
     #[test]
@@ -1085,7 +1140,11 @@ mod tests {
         let a = event("a", "1");
         let b = event("b", "2");
         let gone = [&b"HTTP/1.1 410 Gone\r\nContent-Length: 0\r\n\r\n"[..], &b].concat();
-        let mut s = Script::default().conn(&[&a, &gone, b"HTTP/1.1 413 Too Large\r\nContent-Length: 0\r\n\r\n"]);
+        let mut s = Script::default().conn(&[
+            &a,
+            &gone,
+            b"HTTP/1.1 413 Too Large\r\nContent-Length: 0\r\n\r\n",
+        ]);
         run(&mut s, 2, true).unwrap();
         assert_eq!(posts(&s.text(0)).len(), 2);
     }
@@ -1117,7 +1176,10 @@ mod tests {
         let a = event("a", "1");
         let mut s = Script::default().conn(&[no_id, &a, ACK]);
         run(&mut s, 1, true).unwrap();
-        assert_eq!(posts(&s.text(0)), ["POST /2018-06-01/runtime/invocation/a/response"]);
+        assert_eq!(
+            posts(&s.text(0)),
+            ["POST /2018-06-01/runtime/invocation/a/response"]
+        );
     }
 
     #[test]
@@ -1127,14 +1189,24 @@ mod tests {
         let close_ack = b"HTTP/1.1 202 Accepted\r\nConnection: close\r\nContent-Length: 0\r\n\r\n";
         let mut s = Script::default().conn(&[&a, close_ack]).conn(&[&b, ACK]);
         run(&mut s, 2, true).unwrap();
-        assert!(s.text(1).starts_with("GET /2018-06-01/runtime/invocation/next"), "the pipelined GET is sent again");
-        assert_eq!(posts(&s.text(1)), ["POST /2018-06-01/runtime/invocation/b/response"]);
+        assert!(
+            s.text(1)
+                .starts_with("GET /2018-06-01/runtime/invocation/next"),
+            "the pipelined GET is sent again"
+        );
+        assert_eq!(
+            posts(&s.text(1)),
+            ["POST /2018-06-01/runtime/invocation/b/response"]
+        );
     }
 
     #[test]
     fn an_unreachable_api_gives_up_after_bounded_retries() {
         let mut s = Script::default();
-        assert!(matches!(run(&mut s, 1, true), Err(RuntimeError::Unreachable { .. })));
+        assert!(matches!(
+            run(&mut s, 1, true),
+            Err(RuntimeError::Unreachable { .. })
+        ));
         assert_eq!(s.sleeps as u32, CONNECT_ATTEMPTS - 1);
     }
 }

@@ -1,4 +1,6 @@
 //! The runtime end to end through real loopback sockets, against the mock Runtime API.
+// `lambda_zero::Error` is inline by design (no allocation on the error path).
+#![allow(clippy::result_large_err)]
 
 use std::sync::mpsc;
 use std::time::Duration;
@@ -10,6 +12,8 @@ use lambda_zero::{
 };
 
 const WAIT: Duration = Duration::from_secs(20);
+
+type Echo = lambda_zero::EventFnHandler<fn(&[u8]) -> &[u8]>;
 
 /// Runs `f` on a thread and fails the test if it does not finish within [`WAIT`].
 fn within<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
@@ -169,11 +173,9 @@ fn a_failed_init_is_reported_to_init_error() {
     server.push_event("never handled");
     let rt = runtime(&server, 1);
     let result = within(move || {
-        rt.run_with_init(
-            |_config| -> Result<lambda_zero::EventFnHandler<fn(&[u8]) -> &[u8]>, Error> {
-                Err(Error::function("MissingSecret", "DB_PASSWORD is not set"))
-            },
-        )
+        rt.run_with_init(|_config| -> Result<Echo, Error> {
+            Err(Error::function("MissingSecret", "DB_PASSWORD is not set"))
+        })
     });
     assert!(
         matches!(result, Err(RuntimeError::InitFailed(ref e)) if e.error_type() == "Function.MissingSecret"),
@@ -193,11 +195,7 @@ fn a_panicking_init_is_reported_to_init_error() {
     let server = MockRuntimeApi::start().unwrap();
     let rt = runtime(&server, 1);
     let result = within(move || {
-        rt.run_with_init(
-            |_| -> Result<lambda_zero::EventFnHandler<fn(&[u8]) -> &[u8]>, Error> {
-                panic!("config file missing")
-            },
-        )
+        rt.run_with_init(|_| -> Result<Echo, Error> { panic!("config file missing") })
     });
     assert!(
         matches!(result, Err(RuntimeError::InitFailed(_))),

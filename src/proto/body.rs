@@ -79,7 +79,11 @@ pub struct Reader {
 impl Reader {
     /// A reader for bodies up to `limit` bytes; with `discard`, bodies are dropped (no limit).
     pub fn new(limit: u64, discard: bool) -> Reader {
-        Reader { limit, discard, state: State::Head }
+        Reader {
+            limit,
+            discard,
+            state: State::Head,
+        }
     }
 
     /// Forgets any partial message, ready for a new one (after a reconnect).
@@ -98,7 +102,12 @@ impl Reader {
     /// `eof` says the connection has closed: a body framed by the close ends here, anything else
     /// unfinished is [`ProtoError::Truncated`]. Once `*filled == buf.len()` and the message is
     /// still unfinished, no read can help: that is reported as too large rather than a hang.
-    pub fn advance(&mut self, buf: &mut [u8], filled: &mut usize, eof: bool) -> Result<Option<Message>, ProtoError> {
+    pub fn advance(
+        &mut self,
+        buf: &mut [u8],
+        filled: &mut usize,
+        eof: bool,
+    ) -> Result<Option<Message>, ProtoError> {
         debug_assert!(*filled <= buf.len());
         let result = self.step(buf, filled, eof);
         if result.is_err() || matches!(result, Ok(Some(_))) {
@@ -107,7 +116,12 @@ impl Reader {
         result
     }
 
-    fn step(&mut self, buf: &mut [u8], filled: &mut usize, eof: bool) -> Result<Option<Message>, ProtoError> {
+    fn step(
+        &mut self,
+        buf: &mut [u8],
+        filled: &mut usize,
+        eof: bool,
+    ) -> Result<Option<Message>, ProtoError> {
         loop {
             match self.state {
                 State::Head => {
@@ -136,13 +150,28 @@ impl Reader {
                         Framing::Chunked => Body::Chunked(Chunk::Size { n: 0, digits: 0 }),
                         Framing::UntilClose => Body::UntilClose,
                     };
-                    self.state = State::Body { head, raw: head.len, out: head.len, total: 0, trailer: 0, body };
+                    self.state = State::Body {
+                        head,
+                        raw: head.len,
+                        out: head.len,
+                        total: 0,
+                        trailer: 0,
+                        body,
+                    };
                 }
-                State::Body { head, mut raw, mut out, mut total, mut trailer, mut body } => {
+                State::Body {
+                    head,
+                    mut raw,
+                    mut out,
+                    mut total,
+                    mut trailer,
+                    mut body,
+                } => {
                     let start = head.len;
                     let done = match &mut body {
                         Body::Remaining(rem) => {
-                            let take = (*filled - raw).min(usize::try_from(*rem).unwrap_or(usize::MAX));
+                            let take =
+                                (*filled - raw).min(usize::try_from(*rem).unwrap_or(usize::MAX));
                             raw += take;
                             if !self.discard {
                                 out = raw;
@@ -166,7 +195,16 @@ impl Reader {
                         Body::Chunked(chunk) => {
                             let discard = self.discard;
                             let limit = if discard { u64::MAX } else { self.limit };
-                            let mut cx = ChunkCx { buf: &mut *buf, raw, out, total, trailer, filled: *filled, discard, limit };
+                            let mut cx = ChunkCx {
+                                buf: &mut *buf,
+                                raw,
+                                out,
+                                total,
+                                trailer,
+                                filled: *filled,
+                                discard,
+                                limit,
+                            };
                             cx.run(chunk)?;
                             (raw, out, total, trailer) = (cx.raw, cx.out, cx.total, cx.trailer);
                             *chunk == Chunk::Done
@@ -179,7 +217,11 @@ impl Reader {
                         raw = out;
                     }
                     if done {
-                        return Ok(Some(Message { head, body: start..out, end: raw }));
+                        return Ok(Some(Message {
+                            head,
+                            body: start..out,
+                            end: raw,
+                        }));
                     }
                     if eof {
                         return Err(ProtoError::Truncated);
@@ -187,7 +229,14 @@ impl Reader {
                     if *filled == buf.len() {
                         return Err(ProtoError::BodyTooLarge(total));
                     }
-                    self.state = State::Body { head, raw, out, total, trailer, body };
+                    self.state = State::Body {
+                        head,
+                        raw,
+                        out,
+                        total,
+                        trailer,
+                        body,
+                    };
                     return Ok(None);
                 }
             }
@@ -211,7 +260,8 @@ impl ChunkCx<'_> {
     fn run(&mut self, chunk: &mut Chunk) -> Result<(), ProtoError> {
         while self.raw < self.filled && *chunk != Chunk::Done {
             if let Chunk::Data { rem } = chunk {
-                let take = (self.filled - self.raw).min(usize::try_from(*rem).unwrap_or(usize::MAX));
+                let take =
+                    (self.filled - self.raw).min(usize::try_from(*rem).unwrap_or(usize::MAX));
                 if !self.discard {
                     self.buf.copy_within(self.raw..self.raw + take, self.out);
                     self.out += take;
@@ -227,7 +277,10 @@ impl ChunkCx<'_> {
             self.raw += 1;
             *chunk = match *chunk {
                 Chunk::Size { n, digits } => match hex_value(b) {
-                    Some(v) if digits < 16 => Chunk::Size { n: (n << 4) | u64::from(v), digits: digits + 1 },
+                    Some(v) if digits < 16 => Chunk::Size {
+                        n: (n << 4) | u64::from(v),
+                        digits: digits + 1,
+                    },
                     Some(_) => return Err(ProtoError::BadChunk),
                     None if digits == 0 => return Err(ProtoError::BadChunk),
                     None => match b {
@@ -283,7 +336,11 @@ impl ChunkCx<'_> {
         if self.trailer as usize > MAX_HEAD {
             return Err(ProtoError::BadChunk);
         }
-        Ok(if b == b'\n' { Chunk::TrailerStart } else { Chunk::Trailer })
+        Ok(if b == b'\n' {
+            Chunk::TrailerStart
+        } else {
+            Chunk::Trailer
+        })
     }
 }
 
@@ -309,14 +366,28 @@ mod tests {
 
     /// Feeds `input` in two parts split at every point (and byte by byte), checking that the
     /// result is the same as in one go. Returns (status, body, leftover).
-    fn read_all(input: &[u8], limit: u64, discard: bool, cap: usize) -> Result<(u16, Vec<u8>, Vec<u8>), ProtoError> {
+    fn read_all(
+        input: &[u8],
+        limit: u64,
+        discard: bool,
+        cap: usize,
+    ) -> Result<(u16, Vec<u8>, Vec<u8>), ProtoError> {
         let whole = read_split(input, &[input.len()], limit, discard, cap, true);
         for cut in 0..=input.len() {
             let got = read_split(input, &[cut, input.len()], limit, discard, cap, true);
-            assert_eq!(got, whole, "split at {cut} of {:?}", String::from_utf8_lossy(input));
+            assert_eq!(
+                got,
+                whole,
+                "split at {cut} of {:?}",
+                String::from_utf8_lossy(input)
+            );
         }
         let cuts: Vec<usize> = (1..=input.len()).collect();
-        assert_eq!(read_split(input, &cuts, limit, discard, cap, true), whole, "byte by byte");
+        assert_eq!(
+            read_split(input, &cuts, limit, discard, cap, true),
+            whole,
+            "byte by byte"
+        );
         whole
     }
 
@@ -356,7 +427,10 @@ mod tests {
     #[test]
     fn content_length_bodies_stay_in_place() {
         let input = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhelloHTTP/1.1 202";
-        assert_eq!(read_all(input, 100, false, 256), Ok((200, b"hello".to_vec(), b"HTTP/1.1 202".to_vec())));
+        assert_eq!(
+            read_all(input, 100, false, 256),
+            Ok((200, b"hello".to_vec(), b"HTTP/1.1 202".to_vec()))
+        );
         let empty = b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n";
         assert_eq!(read_all(empty, 100, false, 256), Ok((202, vec![], vec![])));
     }
@@ -371,25 +445,42 @@ mod tests {
 
     #[test]
     fn discard_mode_drops_bodies_of_any_size() {
-        assert_eq!(read_all(CHUNKED, 0, true, 256), Ok((200, vec![], b"NEXT".to_vec())));
+        assert_eq!(
+            read_all(CHUNKED, 0, true, 256),
+            Ok((200, vec![], b"NEXT".to_vec()))
+        );
         let mut big = b"HTTP/1.1 202 Accepted\r\nContent-Length: 5000\r\n\r\n".to_vec();
-        big.extend(std::iter::repeat(b'x').take(5000));
+        big.extend(std::iter::repeat_n(b'x', 5000));
         big.extend_from_slice(b"HTTP/1.1 200");
         // A 128-byte buffer holds the head and then keeps dropping body bytes.
-        let got = read_split(&big, &(1..=big.len()).collect::<Vec<_>>(), 0, true, 128, true);
+        let got = read_split(
+            &big,
+            &(1..=big.len()).collect::<Vec<_>>(),
+            0,
+            true,
+            128,
+            true,
+        );
         assert_eq!(got, Ok((202, vec![], b"HTTP/1.1 200".to_vec())));
     }
 
     #[test]
     fn until_close_bodies_end_at_eof() {
         let input = b"HTTP/1.0 200 OK\r\n\r\nall of it";
-        assert_eq!(read_all(input, 100, false, 256), Ok((200, b"all of it".to_vec(), vec![])));
+        assert_eq!(
+            read_all(input, 100, false, 256),
+            Ok((200, b"all of it".to_vec(), vec![]))
+        );
     }
 
     #[test]
     fn interim_responses_are_skipped() {
-        let input = b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 202 Accepted\r\nContent-Length: 2\r\n\r\nok";
-        assert_eq!(read_all(input, 100, false, 256), Ok((202, b"ok".to_vec(), vec![])));
+        let input =
+            b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 202 Accepted\r\nContent-Length: 2\r\n\r\nok";
+        assert_eq!(
+            read_all(input, 100, false, 256),
+            Ok((202, b"ok".to_vec(), vec![]))
+        );
     }
 
     #[test]
@@ -407,23 +498,43 @@ mod tests {
         for body in bad {
             let mut input = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
             input.extend_from_slice(body);
-            assert_eq!(read_all(&input, 1 << 20, false, 4096).unwrap_err(), ProtoError::BadChunk, "{:?}", String::from_utf8_lossy(body));
+            assert_eq!(
+                read_all(&input, 1 << 20, false, 4096).unwrap_err(),
+                ProtoError::BadChunk,
+                "{:?}",
+                String::from_utf8_lossy(body)
+            );
         }
     }
 
     #[test]
     fn limits_are_enforced_for_every_framing() {
         let declared = b"HTTP/1.1 200 OK\r\nContent-Length: 104857600\r\n\r\n";
-        assert_eq!(read_all(declared, 1000, false, 256), Err(ProtoError::BodyTooLarge(104_857_600)));
+        assert_eq!(
+            read_all(declared, 1000, false, 256),
+            Err(ProtoError::BodyTooLarge(104_857_600))
+        );
         let chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3e9\r\n";
-        assert_eq!(read_all(chunked, 1000, false, 256), Err(ProtoError::BodyTooLarge(1001)));
+        assert_eq!(
+            read_all(chunked, 1000, false, 256),
+            Err(ProtoError::BodyTooLarge(1001))
+        );
         let mut close = b"HTTP/1.0 200 OK\r\n\r\n".to_vec();
-        close.extend(std::iter::repeat(b'x').take(1001));
-        assert_eq!(read_all(&close, 1000, false, 4096), Err(ProtoError::BodyTooLarge(1001)));
+        close.extend(std::iter::repeat_n(b'x', 1001));
+        assert_eq!(
+            read_all(&close, 1000, false, 4096),
+            Err(ProtoError::BodyTooLarge(1001))
+        );
         let mut trailers = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n".to_vec();
-        trailers.extend(std::iter::repeat(b'x').take(MAX_HEAD + 1));
-        let cuts: Vec<usize> = (1..=trailers.len() / 512).map(|i| i * 512).chain([trailers.len()]).collect();
-        assert_eq!(read_split(&trailers, &cuts, 1000, false, 1024, true), Err(ProtoError::BadChunk));
+        trailers.extend(std::iter::repeat_n(b'x', MAX_HEAD + 1));
+        let cuts: Vec<usize> = (1..=trailers.len() / 512)
+            .map(|i| i * 512)
+            .chain([trailers.len()])
+            .collect();
+        assert_eq!(
+            read_split(&trailers, &cuts, 1000, false, 1024, true),
+            Err(ProtoError::BadChunk)
+        );
     }
 
     #[test]
@@ -432,10 +543,16 @@ mod tests {
         let mut buf = input.to_vec();
         let mut filled = buf.len();
         let mut r = Reader::new(1000, false);
-        assert!(matches!(r.advance(&mut buf, &mut filled, false), Err(ProtoError::BodyTooLarge(_))));
+        assert!(matches!(
+            r.advance(&mut buf, &mut filled, false),
+            Err(ProtoError::BodyTooLarge(_))
+        ));
         let mut head_only = b"HTTP/1.1 200 OK\r\nX: y".to_vec();
         let mut filled = head_only.len();
-        assert_eq!(r.advance(&mut head_only, &mut filled, false), Err(ProtoError::HeadTooLarge));
+        assert_eq!(
+            r.advance(&mut head_only, &mut filled, false),
+            Err(ProtoError::HeadTooLarge)
+        );
     }
 
     #[test]
@@ -446,7 +563,10 @@ mod tests {
             b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n",
             b"",
         ] {
-            assert_eq!(read_split(input, &[input.len()], 100, false, 256, true), Err(ProtoError::Truncated));
+            assert_eq!(
+                read_split(input, &[input.len()], 100, false, 256, true),
+                Err(ProtoError::Truncated)
+            );
         }
     }
 }

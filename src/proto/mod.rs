@@ -46,11 +46,18 @@ impl Endpoint {
         if value.is_empty() {
             return Err(EndpointError::Empty);
         }
-        let lower = value.get(..8).map(str::to_ascii_lowercase).unwrap_or_default();
+        let lower = value
+            .get(..8)
+            .map(str::to_ascii_lowercase)
+            .unwrap_or_default();
         if lower.starts_with("https://") {
             return Err(EndpointError::Https);
         }
-        let rest = if lower.starts_with("http://") { &value[7..] } else { value };
+        let rest = if lower.starts_with("http://") {
+            &value[7..]
+        } else {
+            value
+        };
         let (authority, path) = match rest.find('/') {
             Some(i) => (&rest[..i], &rest[i..]),
             None => (rest, ""),
@@ -61,19 +68,33 @@ impl Endpoint {
         if authority.contains('@') {
             return Err(EndpointError::Invalid);
         }
-        let bad = |s: &str| s.bytes().any(|b| b <= b' ' || b == 0x7f || b == b'?' || b == b'#');
+        let bad = |s: &str| {
+            s.bytes()
+                .any(|b| b <= b' ' || b == 0x7f || b == b'?' || b == b'#')
+        };
         if bad(authority) || bad(path) {
             return Err(EndpointError::Invalid);
         }
-        let host = if has_port(authority) { authority.to_string() } else { format!("{authority}:80") };
-        Ok(Endpoint { host, path_prefix: path.trim_end_matches('/').to_string() })
+        let host = if has_port(authority) {
+            authority.to_string()
+        } else {
+            format!("{authority}:80")
+        };
+        Ok(Endpoint {
+            host,
+            path_prefix: path.trim_end_matches('/').to_string(),
+        })
     }
 }
 
 fn has_port(authority: &str) -> bool {
     match authority.rfind(':') {
         // `[::1]:9001` has a port; `[::1]` has none.
-        Some(i) => !authority[i..].contains(']') && authority[i + 1..].bytes().all(|b| b.is_ascii_digit()) && i + 1 < authority.len(),
+        Some(i) => {
+            !authority[i..].contains(']')
+                && authority[i + 1..].bytes().all(|b| b.is_ascii_digit())
+                && i + 1 < authority.len()
+        }
         None => false,
     }
 }
@@ -130,10 +151,17 @@ impl fmt::Display for ProtoError {
             ProtoError::HeadTooLarge => write!(f, "response head larger than {MAX_HEAD} bytes"),
             ProtoError::TooManyHeaders => write!(f, "more than {MAX_HEADERS} response headers"),
             ProtoError::BadContentLength => f.write_str("invalid or conflicting Content-Length"),
-            ProtoError::UnsupportedTransferEncoding => f.write_str("unsupported Transfer-Encoding (only chunked is understood)"),
+            ProtoError::UnsupportedTransferEncoding => {
+                f.write_str("unsupported Transfer-Encoding (only chunked is understood)")
+            }
             ProtoError::BadChunk => f.write_str("malformed chunked body"),
-            ProtoError::BodyTooLarge(n) => write!(f, "body of {n} bytes is larger than the {MAX_EVENT_BODY} byte limit"),
-            ProtoError::Truncated => f.write_str("connection closed before the whole response arrived"),
+            ProtoError::BodyTooLarge(n) => write!(
+                f,
+                "body of {n} bytes is larger than the {MAX_EVENT_BODY} byte limit"
+            ),
+            ProtoError::Truncated => {
+                f.write_str("connection closed before the whole response arrived")
+            }
         }
     }
 }
@@ -158,7 +186,11 @@ mod tests {
         ];
         for &(input, host, prefix) in table {
             let ep = Endpoint::parse(input).unwrap_or_else(|e| panic!("{input}: {e}"));
-            assert_eq!((ep.host.as_str(), ep.path_prefix.as_str()), (host, prefix), "{input}");
+            assert_eq!(
+                (ep.host.as_str(), ep.path_prefix.as_str()),
+                (host, prefix),
+                "{input}"
+            );
         }
     }
 

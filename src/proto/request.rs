@@ -100,7 +100,11 @@ pub fn push_path_segment(w: &mut Writer<'_>, id: &[u8]) -> Result<(), Full> {
         if is_unreserved(b) && b != b'.' {
             w.push_byte(b)?;
         } else {
-            w.push(&[b'%', HEX_UPPER[(b >> 4) as usize], HEX_UPPER[(b & 0xf) as usize]])?;
+            w.push(&[
+                b'%',
+                HEX_UPPER[(b >> 4) as usize],
+                HEX_UPPER[(b & 0xf) as usize],
+            ])?;
         }
     }
     Ok(())
@@ -108,11 +112,18 @@ pub fn push_path_segment(w: &mut Writer<'_>, id: &[u8]) -> Result<(), Full> {
 
 /// True when `value` can be written as a header value as it is (no CR, LF or other controls).
 pub fn is_safe_header_value(value: &[u8]) -> bool {
-    value.iter().all(|&b| b == b'\t' || (b >= 0x20 && b != 0x7f))
+    value
+        .iter()
+        .all(|&b| b == b'\t' || (b >= 0x20 && b != 0x7f))
 }
 
 const API: &[u8] = b"/2018-06-01/runtime";
-const USER_AGENT: &[u8] = concat!("User-Agent: lambda-zero/", env!("CARGO_PKG_VERSION"), "\r\n").as_bytes();
+const USER_AGENT: &[u8] = concat!(
+    "User-Agent: lambda-zero/",
+    env!("CARGO_PKG_VERSION"),
+    "\r\n"
+)
+.as_bytes();
 
 fn push_request_line_start(w: &mut Writer<'_>, method: &[u8], ep: &Endpoint) -> Result<(), Full> {
     w.push(method)?;
@@ -247,7 +258,11 @@ pub const LAST_CHUNK: &[u8] = b"0\r\n\r\n";
 
 /// The end of a streamed body that failed: the last chunk and the two error trailers, the body
 /// trailer base64-encoded as Lambda wants it.
-pub fn write_error_trailers(w: &mut Writer<'_>, error_type: &str, error_body: &[u8]) -> Result<(), Full> {
+pub fn write_error_trailers(
+    w: &mut Writer<'_>,
+    error_type: &str,
+    error_body: &[u8],
+) -> Result<(), Full> {
     w.push(b"0\r\nLambda-Runtime-Function-Error-Type: ")?;
     w.push(error_type.as_bytes())?;
     w.push(b"\r\nLambda-Runtime-Function-Error-Body: ")?;
@@ -271,7 +286,12 @@ pub fn push_base64(w: &mut Writer<'_>, data: &[u8]) -> Result<(), Full> {
     match *chunks.remainder() {
         [a] => {
             let n = u32::from(a) << 16;
-            w.push(&[TABLE[(n >> 18) as usize & 63], TABLE[(n >> 12) as usize & 63], b'=', b'='])
+            w.push(&[
+                TABLE[(n >> 18) as usize & 63],
+                TABLE[(n >> 12) as usize & 63],
+                b'=',
+                b'=',
+            ])
         }
         [a, b] => {
             let n = (u32::from(a) << 16) | (u32::from(b) << 8);
@@ -306,7 +326,14 @@ pub fn push_json_str_contents(w: &mut Writer<'_>, s: &str) -> Result<(), Full> {
         };
         w.push(&bytes[start..i])?;
         if escape.is_empty() {
-            w.push(&[b'\\', b'u', b'0', b'0', HEX_LOWER[(b >> 4) as usize], HEX_LOWER[(b & 0xf) as usize]])?;
+            w.push(&[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX_LOWER[(b >> 4) as usize],
+                HEX_LOWER[(b & 0xf) as usize],
+            ])?;
         } else {
             w.push(escape)?;
         }
@@ -377,13 +404,22 @@ mod tests {
             )
         );
         let prefixed = Endpoint::parse("http://localhost:9000/lambda/").unwrap();
-        assert!(write(|w| write_next(w, &prefixed))
-            .starts_with("GET /lambda/2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: localhost:9000\r\n"));
+        assert!(write(|w| write_next(w, &prefixed)).starts_with(
+            "GET /lambda/2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: localhost:9000\r\n"
+        ));
     }
 
     #[test]
     fn response_head_carries_length_and_invocation_id() {
-        let s = write(|w| write_response_head(w, &ep(), b"8476a536-e9f4-11e8-9739-2dfe598c3fcd", Some(b"inv-1"), 1234));
+        let s = write(|w| {
+            write_response_head(
+                w,
+                &ep(),
+                b"8476a536-e9f4-11e8-9739-2dfe598c3fcd",
+                Some(b"inv-1"),
+                1234,
+            )
+        });
         assert!(s.starts_with(
             "POST /2018-06-01/runtime/invocation/8476a536-e9f4-11e8-9739-2dfe598c3fcd/response HTTP/1.1\r\n"
         ));
@@ -399,7 +435,10 @@ mod tests {
         let table: &[(&[u8], &str)] = &[
             (b"abc-DEF_1.2~3", "abc-DEF_1.2~3"),
             (b"a b", "a%20b"),
-            (b"x HTTP/1.1\r\nEvil: 1\r\n\r\n", "x%20HTTP%2F1%2E1%0D%0AEvil%3A%201%0D%0A%0D%0A"),
+            (
+                b"x HTTP/1.1\r\nEvil: 1\r\n\r\n",
+                "x%20HTTP%2F1%2E1%0D%0AEvil%3A%201%0D%0A%0D%0A",
+            ),
             (b"../../init/error", "%2E%2E%2F%2E%2E%2Finit%2Ferror"),
             (b"..", "%2E%2E"),
             (b".", "%2E"),
@@ -423,12 +462,14 @@ mod tests {
 
     #[test]
     fn error_head_and_body() {
-        let body = write(|w| write_error_body(w, "Function.BadInput", "line1\nsaid \"hi\" \\ \u{1} é"));
+        let body =
+            write(|w| write_error_body(w, "Function.BadInput", "line1\nsaid \"hi\" \\ \u{1} é"));
         assert_eq!(
             body,
             r#"{"errorMessage":"line1\nsaid \"hi\" \\ \u0001 é","errorType":"Function.BadInput","stackTrace":[]}"#
         );
-        let head = write(|w| write_error_head(w, &ep(), b"id", None, "Function.BadInput", body.len()));
+        let head =
+            write(|w| write_error_head(w, &ep(), b"id", None, "Function.BadInput", body.len()));
         assert!(head.starts_with("POST /2018-06-01/runtime/invocation/id/error HTTP/1.1\r\n"));
         assert!(head.contains("\r\nLambda-Runtime-Function-Error-Type: Function.BadInput\r\n"));
         assert!(head.contains("\r\nContent-Type: application/json\r\n"));
@@ -455,9 +496,15 @@ mod tests {
         write_error_body(&mut w, "Function.Big", &msg).unwrap();
         let s = std::str::from_utf8(w.written()).unwrap();
         assert!(s.starts_with("{\"errorMessage\":\"\\\"é"), "{s}");
-        assert!(s.ends_with("\",\"errorType\":\"Function.Big\",\"stackTrace\":[]}"), "{s}");
+        assert!(
+            s.ends_with("\",\"errorType\":\"Function.Big\",\"stackTrace\":[]}"),
+            "{s}"
+        );
         let mut tiny = [0u8; 10];
-        assert_eq!(write_error_body(&mut Writer::new(&mut tiny), "Function.Big", "m"), Err(Full));
+        assert_eq!(
+            write_error_body(&mut Writer::new(&mut tiny), "Function.Big", "m"),
+            Err(Full)
+        );
     }
 
     #[test]

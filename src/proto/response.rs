@@ -19,7 +19,8 @@ impl Span {
     /// The bytes this span covers in `buf` (empty if it does not fit, which parsing rules out).
     #[inline]
     pub fn get<'b>(&self, buf: &'b [u8]) -> &'b [u8] {
-        buf.get(self.start as usize..self.end as usize).unwrap_or(&[])
+        buf.get(self.start as usize..self.end as usize)
+            .unwrap_or(&[])
     }
 }
 
@@ -81,7 +82,11 @@ pub fn parse_head(buf: &[u8]) -> Result<Option<Head>, ProtoError> {
     let len = match response.parse(buf) {
         Ok(httparse::Status::Complete(len)) => len,
         Ok(httparse::Status::Partial) => {
-            return if buf.len() >= MAX_HEAD { Err(ProtoError::HeadTooLarge) } else { Ok(None) };
+            return if buf.len() >= MAX_HEAD {
+                Err(ProtoError::HeadTooLarge)
+            } else {
+                Ok(None)
+            };
         }
         Err(httparse::Error::TooManyHeaders) => return Err(ProtoError::TooManyHeaders),
         Err(_) => return Err(ProtoError::BadHead),
@@ -104,7 +109,10 @@ pub fn parse_head(buf: &[u8]) -> Result<Option<Head>, ProtoError> {
                 continue;
             }
             let start = value.as_ptr() as usize - base;
-            let span = Some(Span { start: start as u32, end: (start + value.len()) as u32 });
+            let span = Some(Span {
+                start: start as u32,
+                end: (start + value.len()) as u32,
+            });
             let slot = match_lambda_header(&mut lambda, rest);
             if let Some(slot) = slot {
                 *slot = span;
@@ -121,7 +129,9 @@ pub fn parse_head(buf: &[u8]) -> Result<Option<Head>, ProtoError> {
             if !last.eq_ignore_ascii_case(b"chunked") || chunked {
                 return Err(ProtoError::UnsupportedTransferEncoding);
             }
-            let all_chunked = value.split(|&b| b == b',').all(|c| trim(c).eq_ignore_ascii_case(b"chunked"));
+            let all_chunked = value
+                .split(|&b| b == b',')
+                .all(|c| trim(c).eq_ignore_ascii_case(b"chunked"));
             if !all_chunked {
                 return Err(ProtoError::UnsupportedTransferEncoding);
             }
@@ -151,7 +161,13 @@ pub fn parse_head(buf: &[u8]) -> Result<Option<Head>, ProtoError> {
         keep_alive = false;
         Framing::UntilClose
     };
-    Ok(Some(Head { status, len, framing, keep_alive, lambda }))
+    Ok(Some(Head {
+        status,
+        len,
+        framing,
+        keep_alive,
+        lambda,
+    }))
 }
 
 fn match_lambda_header<'h>(h: &'h mut LambdaHeaders, rest: &[u8]) -> Option<&'h mut Option<Span>> {
@@ -188,8 +204,14 @@ fn strip_prefix_ignore_case<'a>(s: &'a [u8], prefix: &[u8]) -> Option<&'a [u8]> 
 
 #[inline]
 fn trim(v: &[u8]) -> &[u8] {
-    let start = v.iter().position(|&b| b != b' ' && b != b'\t').unwrap_or(v.len());
-    let end = v.iter().rposition(|&b| b != b' ' && b != b'\t').map_or(start, |i| i + 1);
+    let start = v
+        .iter()
+        .position(|&b| b != b' ' && b != b'\t')
+        .unwrap_or(v.len());
+    let end = v
+        .iter()
+        .rposition(|&b| b != b' ' && b != b'\t')
+        .map_or(start, |i| i + 1);
     &v[start..end]
 }
 
@@ -235,10 +257,18 @@ Content-Length: 14\r\n\
         assert!(head.keep_alive);
         assert_eq!(&NEXT[head.len..], b"{\"hello\":\"w\"}\n");
         let l = head.lambda;
-        assert_eq!(text(NEXT, l.request_id), Some("8476a536-e9f4-11e8-9739-2dfe598c3fcd"));
+        assert_eq!(
+            text(NEXT, l.request_id),
+            Some("8476a536-e9f4-11e8-9739-2dfe598c3fcd")
+        );
         assert_eq!(text(NEXT, l.deadline_ms), Some("1542409706888"));
-        assert_eq!(text(NEXT, l.invoked_function_arn), Some("arn:aws:lambda:us-east-2:123456789012:function:custom-runtime"));
-        assert!(text(NEXT, l.trace_id).unwrap().starts_with("Root=1-5bef4de7"));
+        assert_eq!(
+            text(NEXT, l.invoked_function_arn),
+            Some("arn:aws:lambda:us-east-2:123456789012:function:custom-runtime")
+        );
+        assert!(text(NEXT, l.trace_id)
+            .unwrap()
+            .starts_with("Root=1-5bef4de7"));
         assert_eq!(l.client_context, None);
         assert_eq!(l.invocation_id, None);
     }
@@ -250,7 +280,11 @@ Content-Length: 14\r\n\
             assert_eq!(parse_head(&NEXT[..cut]), Ok(None), "cut at {cut}");
         }
         for cut in head_len..=NEXT.len() {
-            assert_eq!(parse_head(&NEXT[..cut]).unwrap().unwrap().len, head_len, "cut at {cut}");
+            assert_eq!(
+                parse_head(&NEXT[..cut]).unwrap().unwrap().len,
+                head_len,
+                "cut at {cut}"
+            );
         }
     }
 
@@ -276,25 +310,77 @@ content-length: 0\r\n\r\n";
 
     #[test]
     fn framing_table() {
-        let table: &[(&[u8], Result<(Framing, bool), ProtoError>)] = &[
-            (b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n", Ok((Framing::Length(5), true))),
-            (b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n", Ok((Framing::Length(5), true))),
-            (b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n", Err(ProtoError::BadContentLength)),
-            (b"HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n", Err(ProtoError::BadContentLength)),
-            (b"HTTP/1.1 200 OK\r\nContent-Length: 1e3\r\n\r\n", Err(ProtoError::BadContentLength)),
-            (b"HTTP/1.1 200 OK\r\nContent-Length: \r\n\r\n", Err(ProtoError::BadContentLength)),
-            (b"HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999\r\n\r\n", Err(ProtoError::BadContentLength)),
-            (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", Ok((Framing::Chunked, true))),
-            (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: Chunked\r\nContent-Length: 3\r\n\r\n", Ok((Framing::Chunked, false))),
-            (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", Err(ProtoError::UnsupportedTransferEncoding)),
-            (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n", Err(ProtoError::UnsupportedTransferEncoding)),
+        type Row<'a> = (&'a [u8], Result<(Framing, bool), ProtoError>);
+        let table: &[Row<'_>] = &[
+            (
+                b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n",
+                Ok((Framing::Length(5), true)),
+            ),
+            (
+                b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n",
+                Ok((Framing::Length(5), true)),
+            ),
+            (
+                b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n",
+                Err(ProtoError::BadContentLength),
+            ),
+            (
+                b"HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n",
+                Err(ProtoError::BadContentLength),
+            ),
+            (
+                b"HTTP/1.1 200 OK\r\nContent-Length: 1e3\r\n\r\n",
+                Err(ProtoError::BadContentLength),
+            ),
+            (
+                b"HTTP/1.1 200 OK\r\nContent-Length: \r\n\r\n",
+                Err(ProtoError::BadContentLength),
+            ),
+            (
+                b"HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999\r\n\r\n",
+                Err(ProtoError::BadContentLength),
+            ),
+            (
+                b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
+                Ok((Framing::Chunked, true)),
+            ),
+            (
+                b"HTTP/1.1 200 OK\r\nTransfer-Encoding: Chunked\r\nContent-Length: 3\r\n\r\n",
+                Ok((Framing::Chunked, false)),
+            ),
+            (
+                b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+                Err(ProtoError::UnsupportedTransferEncoding),
+            ),
+            (
+                b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n",
+                Err(ProtoError::UnsupportedTransferEncoding),
+            ),
             (b"HTTP/1.1 200 OK\r\n\r\n", Ok((Framing::UntilClose, false))),
-            (b"HTTP/1.1 204 No Content\r\n\r\n", Ok((Framing::Length(0), true))),
-            (b"HTTP/1.1 100 Continue\r\n\r\n", Ok((Framing::Length(0), true))),
-            (b"HTTP/1.1 202 Accepted\r\nConnection: close\r\nContent-Length: 0\r\n\r\n", Ok((Framing::Length(0), false))),
-            (b"HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n", Ok((Framing::Length(0), false))),
-            (b"HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\nContent-Length: 0\r\n\r\n", Ok((Framing::Length(0), true))),
-            (b"HTTP/1.1 200 OK\r\nConnection: keep-alive, close\r\nContent-Length: 0\r\n\r\n", Ok((Framing::Length(0), false))),
+            (
+                b"HTTP/1.1 204 No Content\r\n\r\n",
+                Ok((Framing::Length(0), true)),
+            ),
+            (
+                b"HTTP/1.1 100 Continue\r\n\r\n",
+                Ok((Framing::Length(0), true)),
+            ),
+            (
+                b"HTTP/1.1 202 Accepted\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
+                Ok((Framing::Length(0), false)),
+            ),
+            (
+                b"HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n",
+                Ok((Framing::Length(0), false)),
+            ),
+            (
+                b"HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\nContent-Length: 0\r\n\r\n",
+                Ok((Framing::Length(0), true)),
+            ),
+            (
+                b"HTTP/1.1 200 OK\r\nConnection: keep-alive, close\r\nContent-Length: 0\r\n\r\n",
+                Ok((Framing::Length(0), false)),
+            ),
         ];
         for (raw, want) in table {
             let got = parse_head(raw).map(|h| {
@@ -307,9 +393,18 @@ content-length: 0\r\n\r\n";
 
     #[test]
     fn garbage_and_limits() {
-        assert_eq!(parse_head(b"SSH-2.0-OpenSSH\r\n\r\n"), Err(ProtoError::BadHead));
-        assert_eq!(parse_head(b"HTTP/1.1 2000 OK\r\n\r\n"), Err(ProtoError::BadHead));
-        assert_eq!(parse_head(b"HTTP/1.1 200 OK\r\nBad Header\r\n\r\n"), Err(ProtoError::BadHead));
+        assert_eq!(
+            parse_head(b"SSH-2.0-OpenSSH\r\n\r\n"),
+            Err(ProtoError::BadHead)
+        );
+        assert_eq!(
+            parse_head(b"HTTP/1.1 2000 OK\r\n\r\n"),
+            Err(ProtoError::BadHead)
+        );
+        assert_eq!(
+            parse_head(b"HTTP/1.1 200 OK\r\nBad Header\r\n\r\n"),
+            Err(ProtoError::BadHead)
+        );
 
         let mut many = b"HTTP/1.1 200 OK\r\n".to_vec();
         for i in 0..200 {
@@ -329,7 +424,10 @@ content-length: 0\r\n\r\n";
     fn decimal_parsing() {
         assert_eq!(parse_decimal(b"0"), Some(0));
         assert_eq!(parse_decimal(b"6291556"), Some(6_291_556));
-        assert_eq!(parse_decimal(b"1844674407370955161"), Some(1_844_674_407_370_955_161));
+        assert_eq!(
+            parse_decimal(b"1844674407370955161"),
+            Some(1_844_674_407_370_955_161)
+        );
         assert_eq!(parse_decimal(b""), None);
         assert_eq!(parse_decimal(b"+1"), None);
         assert_eq!(parse_decimal(b"1 2"), None);
