@@ -1,0 +1,279 @@
+//! Per-invocation cost of parse + respond for JSON events (issue #5).
+//!
+//! lambda-zero's path (event parsed in place by simd-json with reused buffers, response written
+//! by `JsonWriter` into a reused buffer) against what `lambda_runtime` does for every
+//! invocation: `serde_json` into a `serde_json::Value` or into an owned typed struct
+//! (`LambdaEvent<T>` needs `T: DeserializeOwned`), and `serde_json::to_vec` of the response.
+//! Same handler logic on both sides, same criterion group. lambda-zero's timings include
+//! copying the event into the receive buffer first (its in-place parse consumes the bytes);
+//! serde_json reads the bytes where they are.
+//!
+//! `cargo bench --bench json` (the README's table quotes it).
+
+use std::collections::HashMap;
+use std::hint::black_box;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use lambda_zero::json::{json_fn, JsonWriter, ProxyResponse, Text, Typed, TypedHandler};
+use lambda_zero::{Config, Context, Error, Handler};
+use serde::{Deserialize, Serialize};
+
+fn shared(name: &str) -> Vec<u8> {
+    let path = format!("{}/../shared/events/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path)
+        .unwrap_or_else(|e| panic!("{path}: {e} (../shared/events must sit beside the repository)"))
+}
+
+/// Every shared event: the generic handler counts the top-level members and answers
+/// `{"members":N,"requestId":"…"}`.
+fn generic(c: &mut Criterion) {
+    let dir = format!("{}/../shared/events", env!("CARGO_MANIFEST_DIR"));
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .expect("../shared/events")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".json"))
+        .collect();
+    names.sort();
+    let config = Config::default();
+    let ctx = Context::for_test("8476a536-e9f4-11e8-9739-2dfe598c3fcd", &config);
+    let mut zero = json_fn(|event, out, ctx| {
+        out.object(|w| {
+            w.field("members", event.len() as u64)?;
+            w.field("requestId", ctx.request_id)
+        })?;
+        Ok(())
+    });
+    let mut group = c.benchmark_group("json_generic");
+    for name in &names {
+        let event = shared(name);
+        let label = name
+            .trim_start_matches("example-")
+            .trim_end_matches(".json");
+        group.throughput(Throughput::Bytes(event.len() as u64));
+        let mut buf = vec![0u8; event.len()];
+        group.bench_with_input(
+            BenchmarkId::new("lambda-zero", label),
+            &event,
+            |b, event| {
+                b.iter(|| {
+                    buf.copy_from_slice(event);
+                    let out = zero.handle(&mut buf, &ctx).expect("handled");
+                    black_box(out.len())
+                })
+            },
+        );
+        group.bench_with_input(
+            BenchmarkId::new("serde_json-Value", label),
+            &event,
+            |b, event| {
+                b.iter(|| {
+                    let value: serde_json::Value =
+                        serde_json::from_slice(black_box(event)).expect("valid");
+                    let members = value.as_object().map_or(0, |o| o.len());
+                    let response =
+                        serde_json::json!({ "members": members, "requestId": ctx.request_id });
+                    black_box(serde_json::to_vec(&response).expect("serialised").len())
+                })
+            },
+        );
+    }
+    group.finish();
+}
+
+// --- The API Gateway HTTP API handler, three ways -------------------------------------------
+
+/// lambda-zero, typed: borrowed fields straight from the event buffer.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Request<'a> {
+    raw_path: &'a str,
+    #[serde(borrow, default)]
+    headers: Headers<'a>,
+    #[serde(borrow)]
+    request_context: RequestContext<'a>,
+}
+
+#[derive(Deserialize, Default)]
+struct Headers<'a> {
+    #[serde(rename = "user-agent")]
+    user_agent: Option<&'a str>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RequestContext<'a> {
+    request_id: &'a str,
+}
+
+struct Hello;
+
+impl TypedHandler for Hello {
+    type Event<'de> = Request<'de>;
+
+    fn handle(
+        &mut self,
+        req: Request<'_>,
+        out: &mut JsonWriter<'_>,
+        _: &Context<'_>,
+    ) -> Result<(), Error> {
+        let mut response = ProxyResponse::new(out, 200)?;
+        response.header("content-type", "application/json")?;
+        response.body_json(|w| {
+            w.object(|w| {
+                w.field("message", Text(format_args!("Hello from {}", req.raw_path)))?;
+                w.field("userAgent", req.headers.user_agent)?;
+                w.field("requestId", req.request_context.request_id)
+            })
+        })?;
+        Ok(())
+    }
+}
+
+/// lambda_runtime, typed: `LambdaEvent<T>` needs `DeserializeOwned`, so every field is copied.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct OwnedRequest {
+    raw_path: String,
+    #[serde(default)]
+    headers: HashMap<String, String>,
+    request_context: OwnedContext,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct OwnedContext {
+    request_id: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Body<'a> {
+    message: String,
+    user_agent: Option<&'a str>,
+    request_id: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Response {
+    status_code: u16,
+    headers: HashMap<&'static str, &'static str>,
+    body: String,
+    is_base64_encoded: bool,
+}
+
+fn owned_typed(event: &[u8]) -> Vec<u8> {
+    let req: OwnedRequest = serde_json::from_slice(event).expect("valid");
+    let body = Body {
+        message: format!("Hello from {}", req.raw_path),
+        user_agent: req.headers.get("user-agent").map(String::as_str),
+        request_id: &req.request_context.request_id,
+    };
+    let response = Response {
+        status_code: 200,
+        headers: HashMap::from([("content-type", "application/json")]),
+        body: serde_json::to_string(&body).expect("serialised"),
+        is_base64_encoded: false,
+    };
+    serde_json::to_vec(&response).expect("serialised")
+}
+
+fn value_untyped(event: &[u8]) -> Vec<u8> {
+    let req: serde_json::Value = serde_json::from_slice(event).expect("valid");
+    let body = serde_json::json!({
+        "message": format!("Hello from {}", req["rawPath"].as_str().unwrap_or("")),
+        "userAgent": req["headers"]["user-agent"],
+        "requestId": req["requestContext"]["requestId"],
+    });
+    let response = serde_json::json!({
+        "statusCode": 200,
+        "headers": { "content-type": "application/json" },
+        "body": body.to_string(),
+        "isBase64Encoded": false,
+    });
+    serde_json::to_vec(&response).expect("serialised")
+}
+
+fn api_gateway(c: &mut Criterion) {
+    let config = Config::default();
+    let ctx = Context::for_test("8476a536-e9f4-11e8-9739-2dfe598c3fcd", &config);
+    let mut typed = Typed::new(Hello);
+    let mut untyped = json_fn(|req, out, _ctx| {
+        let mut response = ProxyResponse::new(out, 200)?;
+        response.header("content-type", "application/json")?;
+        response.body_json(|w| {
+            w.object(|w| {
+                w.field(
+                    "message",
+                    Text(format_args!(
+                        "Hello from {}",
+                        req.get_str("rawPath").unwrap_or("")
+                    )),
+                )?;
+                w.field(
+                    "userAgent",
+                    req.path(&["headers", "user-agent"])
+                        .and_then(|v| v.as_str()),
+                )?;
+                w.field(
+                    "requestId",
+                    req.path(&["requestContext", "requestId"])
+                        .and_then(|v| v.as_str()),
+                )
+            })
+        })?;
+        Ok(())
+    });
+    let mut group = c.benchmark_group("json_apigw_v2");
+    for name in [
+        "example-apigw-v2-request-no-authorizer.json",
+        "example-apigw-v2-request-iam.json",
+    ] {
+        let event = shared(name);
+        let label = name
+            .trim_start_matches("example-")
+            .trim_end_matches(".json");
+        // Both sides answer the same thing.
+        let mut buf = event.clone();
+        let zero_out: serde_json::Value =
+            serde_json::from_slice(typed.handle(&mut buf, &ctx).unwrap()).unwrap();
+        let serde_out: serde_json::Value = serde_json::from_slice(&owned_typed(&event)).unwrap();
+        assert_eq!(zero_out["body"], serde_out["body"], "same response body");
+        group.throughput(Throughput::Bytes(event.len() as u64));
+        let mut buf = vec![0u8; event.len()];
+        group.bench_with_input(
+            BenchmarkId::new("lambda-zero-typed", label),
+            &event,
+            |b, event| {
+                b.iter(|| {
+                    buf.copy_from_slice(event);
+                    black_box(typed.handle(&mut buf, &ctx).expect("handled").len())
+                })
+            },
+        );
+        group.bench_with_input(
+            BenchmarkId::new("lambda-zero-untyped", label),
+            &event,
+            |b, event| {
+                b.iter(|| {
+                    buf.copy_from_slice(event);
+                    black_box(untyped.handle(&mut buf, &ctx).expect("handled").len())
+                })
+            },
+        );
+        group.bench_with_input(
+            BenchmarkId::new("serde_json-typed", label),
+            &event,
+            |b, event| b.iter(|| black_box(owned_typed(black_box(event)).len())),
+        );
+        group.bench_with_input(
+            BenchmarkId::new("serde_json-Value", label),
+            &event,
+            |b, event| b.iter(|| black_box(value_untyped(black_box(event)).len())),
+        );
+    }
+    group.finish();
+}
+
+criterion_group!(benches, api_gateway, generic);
+criterion_main!(benches);
