@@ -195,6 +195,8 @@ impl<I: Io> Session<I> {
                     log(format_args!("connection to the Runtime API failed while waiting for an event ({e}); reconnecting"));
                     self.drop_connection();
                     polling = false;
+                    // A server that keeps closing connections must not make this a busy loop.
+                    self.backoff_next();
                     continue;
                 }
                 Err(ReadError::Protocol(e)) => {
@@ -1197,6 +1199,22 @@ mod tests {
         assert_eq!(
             posts(&s.text(1)),
             ["POST /2018-06-01/runtime/invocation/b/response"]
+        );
+    }
+
+    #[test]
+    fn connections_closed_at_once_are_retried_with_backoff() {
+        let a = event("a", "1");
+        let mut s = Script::default()
+            .conn(&[])
+            .conn(&[])
+            .conn(&[])
+            .conn(&[&a, ACK]);
+        run(&mut s, 1, true).unwrap();
+        assert_eq!(s.sleeps, 2, "first retry immediate, then pauses");
+        assert_eq!(
+            posts(&s.text(3)),
+            ["POST /2018-06-01/runtime/invocation/a/response"]
         );
     }
 
