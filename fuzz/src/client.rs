@@ -128,6 +128,8 @@ pub enum BodyFraming {
     BadChunk,
     /// A `Content-Length` larger than Lambda's limit.
     Huge,
+    /// Two different `Content-Length` headers.
+    ConflictingLength,
 }
 
 /// The status of an event answer.
@@ -289,24 +291,25 @@ impl Answer {
                 e.variant(ev.id as u64, 5);
                 e.u16(ev.body_len);
                 match ev.framing {
-                    BodyFraming::Length => e.variant(0, 6),
+                    BodyFraming::Length => e.variant(0, 7),
                     BodyFraming::Chunked {
                         piece,
                         ext,
                         trailer,
                     } => {
-                        e.variant(1, 6);
+                        e.variant(1, 7);
                         e.u8(piece);
                         e.bool(ext);
                         e.bool(trailer);
                     }
-                    BodyFraming::UntilClose => e.variant(2, 6),
+                    BodyFraming::UntilClose => e.variant(2, 7),
                     BodyFraming::WrongLength(d) => {
-                        e.variant(3, 6);
+                        e.variant(3, 7);
                         e.u8(d as u8);
                     }
-                    BodyFraming::BadChunk => e.variant(4, 6),
-                    BodyFraming::Huge => e.variant(5, 6),
+                    BodyFraming::BadChunk => e.variant(4, 7),
+                    BodyFraming::Huge => e.variant(5, 7),
+                    BodyFraming::ConflictingLength => e.variant(6, 7),
                 }
                 e.variant(ev.status as u64, 5);
                 e.u8(ev.flags);
@@ -679,6 +682,12 @@ impl Server<'_> {
                 );
                 out.extend_from_slice(&body);
             }
+            BodyFraming::ConflictingLength => {
+                let cl = name("Content-Length");
+                let n = body.len();
+                out.extend_from_slice(format!("{cl}: {n}\r\n{cl}: {}\r\n\r\n", n + 1).as_bytes());
+                out.extend_from_slice(&body);
+            }
         }
         if ev.flags & 8 != 0 {
             out.extend_from_slice(b"GARBAGE\r\n");
@@ -914,6 +923,49 @@ fn final_head_at(bytes: &[u8]) -> Option<(usize, Head)> {
     }
 }
 
+/// Known issue, reported to the lead (and an ignored test in `tests/faults.rs`):
+/// `answer_broken_event` re-parses the head with `parse_head`, which fails on the very header
+/// that broke the event (conflicting or garbage `Content-Length`, unsupported
+/// `Transfer-Encoding`), so such an event is never answered although its head names a request
+/// id. While this is `true` such events are not required to be answered; set it to `false` once
+/// the runtime extracts the id from any head httparse can read.
+const TOLERATE_UNANSWERED_BAD_HEAD: bool = true;
+
+/// The request id of the final (non-1xx) head in `bytes` when httparse reads it as a complete
+/// `200` response with a non-empty `Lambda-Runtime-Aws-Request-Id`, whatever its framing
+/// headers say.
+fn httparse_request_id(bytes: &[u8]) -> Option<Vec<u8>> {
+    let mut pos = 0;
+    loop {
+        let mut headers = [httparse::EMPTY_HEADER; lambda_zero::proto::MAX_HEADERS];
+        let mut r = httparse::Response::new(&mut headers);
+        let len = match r.parse(&bytes[pos..]) {
+            Ok(httparse::Status::Complete(n)) => n,
+            _ => return None,
+        };
+        let code = r.code?;
+        if (100..200).contains(&code) {
+            pos += len;
+            continue;
+        }
+        if code != 200 {
+            return None;
+        }
+        // Like `parse_head`: the last non-empty value wins.
+        let ows = |b: &u8| *b == b' ' || *b == b'\t';
+        return r
+            .headers
+            .iter()
+            .rev()
+            .filter(|h| h.name.eq_ignore_ascii_case("lambda-runtime-aws-request-id"))
+            .find_map(|h| {
+                let start = h.value.iter().position(|b| !ows(b))?;
+                let end = h.value.iter().rposition(|b| !ows(b))? + 1;
+                Some(h.value[start..end].to_vec())
+            });
+    }
+}
+
 /// What an event answer obliges the runtime to do.
 enum Due {
     /// A complete event: answer with the handler's result.
@@ -1028,6 +1080,13 @@ fn check_records(server: &Server<'_>, failed: bool) {
         }
         let seen = &r.answer[..r.delivered];
         let Some((at, head)) = final_head_at(seen) else {
+            // A head httparse reads but `parse_head` refuses (bad Content-Length, unknown
+            // Transfer-Encoding, ...) still names the request: it must get an error POST.
+            if !TOLERATE_UNANSWERED_BAD_HEAD {
+                if let Some(id) = httparse_request_id(seen) {
+                    dues.push((i, id, Due::Broken));
+                }
+            }
             continue;
         };
         if head.status != 200 {

@@ -594,6 +594,24 @@ pub fn client_inputs() -> Vec<(String, ClientInput<'static>)> {
             event(IdStyle::Plain, 64, BodyFraming::WrongLength(5), 0, whole()),
         ],
     );
+    plan(
+        "bad-content-length",
+        true,
+        0,
+        &[],
+        vec![
+            event(
+                IdStyle::Plain,
+                32,
+                BodyFraming::ConflictingLength,
+                1,
+                whole(),
+            ),
+            accepted(),
+            event(IdStyle::Plain, 32, BodyFraming::Length, 0, whole()),
+            accepted(),
+        ],
+    );
     let fail_at = pool.iter().position(|&b| b == b'!').unwrap_or(0);
     plan(
         "handler-error-and-raw",
