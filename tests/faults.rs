@@ -243,6 +243,44 @@ fn an_event_cut_mid_body_is_not_answered_and_the_next_is_20_times() {
 }
 
 #[test]
+fn a_post_whose_connection_keeps_dropping_is_given_up_after_five_attempts() {
+    // Every post of the answer loses its connection before the acknowledgement: the runtime
+    // posts it five times in all, then stops with ConnectionLost (Lambda then restarts it).
+    let server = MockRuntimeApi::start().expect("start the mock");
+    let a = server.push(Invocation::new("a"));
+    server.script_many(Route::Response, [Fault::CloseBeforeHeaders; 10]);
+    let (result, took) = serve(&server, 1, true).join("posts that keep dropping");
+    assert!(
+        matches!(result, Err(RuntimeError::ConnectionLost(_))),
+        "{result:?}"
+    );
+    assert!(took < PROMPT, "gave up after {took:?}");
+    assert_eq!(server.post_count(&a), 5, "five attempts, no more");
+    assert_eq!(server.outcome_count(&a), 0);
+}
+
+#[test]
+fn events_cut_again_and_again_are_polled_for_at_a_bounded_rate() {
+    // A server that drops every `GET /next` (here: 12 events cut before their headers in a
+    // row) is polled with the same growing pauses as one that answers 408/503: after 12
+    // failures at least 1 + 2 + ... + 256 ms = 511 ms. A runtime that reconnects at once after
+    // every dropped poll would be done in a few milliseconds.
+    const CUTS: usize = 12;
+    let server = MockRuntimeApi::start().expect("start the mock");
+    for i in 0..CUTS {
+        server.push(Invocation::new(format!("cut {i}")).fault(Fault::CloseBeforeHeaders));
+    }
+    let id = server.push(Invocation::new("whole"));
+    let took = serve(&server, 1, true).ok("repeated cuts");
+    assert_responded(&server, &id, b"whole", "after repeated cuts");
+    assert_eq!(server.connections(), CUTS + 1);
+    assert!(
+        took >= Duration::from_millis(511),
+        "{CUTS} dropped polls in a row took {took:?}: no backoff"
+    );
+}
+
+#[test]
 fn an_event_whose_connection_closes_before_the_response_is_answered_once_on_a_new_connection() {
     for pipelining in [true, false] {
         let what = format!("CloseAfterEvent, pipelining {pipelining}");
