@@ -401,6 +401,11 @@ impl Mock {
         self.listener.local_addr()
     }
 
+    /// Connections accepted from the current bootstrap so far.
+    pub fn connections(&self) -> u64 {
+        self.accepted
+    }
+
     /// Forgets every connection and all state (before the next bootstrap).
     fn reset(&mut self) {
         self.conns.clear();

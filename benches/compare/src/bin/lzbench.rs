@@ -2,11 +2,13 @@
 //! against the mock Runtime API (`benches/support/mock.rs`) and prints one JSON line per result.
 //!
 //! ```text
-//! lzbench roundtrip  --bin PATH --event NAME [--n N] [--warmup N]   timings, CPU time, peak RSS
-//! lzbench cold-start --bin PATH [--runs N]                          spawn -> first GET /next
+//! lzbench roundtrip  --bin NAME=PATH.. --event NAME [--n N] [--rounds R] [--warmup N]
+//!                    timings, CPU time, peak RSS; bootstraps interleaved round by round
+//! lzbench cold-start --bin NAME=PATH.. [--runs N]                  spawn -> first GET /next
 //! lzbench drive      --event NAME --n N -- CMD [ARGS..]             N invocations of CMD (for
 //!                                                                    strace / valgrind wrappers)
-//! common: [--cpu N] (pin; default 0, -1 for none) [--events-dir DIR] [--name LABEL]
+//! common: [--cpu N] (pin; default 0, -1 for none) [--events-dir DIR] [--timeout-s S]
+//!         [--name LABEL] (added to every line as "label")
 //! ```
 //!
 //! Event names: 100B, apigw-1.2KiB, 64KiB, 1MiB (see `mock::bench_events`).
@@ -23,7 +25,9 @@ use mock::{Event, Mock};
 
 struct Args {
     cmd: String,
-    bin: Option<PathBuf>,
+    /// `NAME=PATH` (or a bare path, named after its file).
+    bins: Vec<(String, PathBuf)>,
+    rounds: u64,
     event: String,
     n: Option<u64>,
     warmup: u64,
@@ -43,7 +47,8 @@ fn parse_args() -> Result<Args, String> {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let mut a = Args {
         cmd,
-        bin: None,
+        bins: Vec::new(),
+        rounds: 10,
         event: "100B".into(),
         n: None,
         warmup: 2000,
@@ -65,7 +70,21 @@ fn parse_args() -> Result<Args, String> {
                 .map_err(|_| format!("{flag}: not a number: {v}"))
         };
         match flag.as_str() {
-            "--bin" => a.bin = Some(value.into()),
+            "--bin" => {
+                let (name, path) = match value.split_once('=') {
+                    Some((name, path)) => (name.to_string(), PathBuf::from(path)),
+                    None => {
+                        let path = PathBuf::from(&value);
+                        let name = path
+                            .file_name()
+                            .map(|n| n.to_string_lossy().into_owned())
+                            .unwrap_or_default();
+                        (name, path)
+                    }
+                };
+                a.bins.push((name, path));
+            }
+            "--rounds" => a.rounds = num(&value)?.max(1),
             "--event" => a.event = value,
             "--n" => a.n = Some(num(&value)?),
             "--warmup" => a.warmup = num(&value)?,
@@ -97,10 +116,11 @@ fn load_event(a: &Args) -> io::Result<Event> {
     Ok(Event::new(body))
 }
 
-fn bin(a: &Args) -> io::Result<&Path> {
-    a.bin
-        .as_deref()
-        .ok_or_else(|| io::Error::other("--bin is required"))
+fn bins(a: &Args) -> io::Result<&[(String, PathBuf)]> {
+    if a.bins.is_empty() {
+        return Err(io::Error::other("give at least one --bin NAME=PATH"));
+    }
+    Ok(&a.bins)
 }
 
 /// Total CPU time (user + system, ns) of every thread of `pid`, from the scheduler's own
@@ -139,48 +159,122 @@ fn percentile(sorted: &[u64], p: f64) -> f64 {
     sorted[i] as f64
 }
 
+/// One bootstrap under measurement, with its own mock.
+struct Subject {
+    name: String,
+    mock: Mock,
+    child: std::process::Child,
+    /// Per-invocation times (ns): from one response to the next.
+    times: Vec<u64>,
+    cpu_ns: u64,
+    elapsed: Duration,
+}
+
+fn start_subject(a: &Args, name: &str, path: &Path, event: &mut Event) -> io::Result<Subject> {
+    let mut mock = Mock::bind()?;
+    mock.timeout = a.timeout;
+    let mut child = mock::spawn_bootstrap(path, &[], mock.addr()?)?;
+    let warm = mock
+        .accept(&mut child)
+        .and_then(|()| mock.serve(event, a.warmup.max(1), true, |_| {}));
+    if let Err(e) = warm {
+        let _ = child.kill();
+        let _ = child.wait();
+        let err = mock::stderr_of(&mut child);
+        return Err(io::Error::other(format!(
+            "{name}: {e}\n--- bootstrap stderr ---\n{err}"
+        )));
+    }
+    Ok(Subject {
+        name: name.to_string(),
+        mock,
+        child,
+        times: Vec::new(),
+        cpu_ns: 0,
+        elapsed: Duration::ZERO,
+    })
+}
+
+fn measure_round(s: &mut Subject, event: &mut Event, n: u64) -> io::Result<()> {
+    let pid = s.child.id();
+    let cpu0 = cpu_ns(pid)?;
+    let start = Instant::now();
+    let mut last = start;
+    let times = &mut s.times;
+    s.mock.serve(event, n, false, |at| {
+        times.push(at.duration_since(last).as_nanos() as u64);
+        last = at;
+    })?;
+    s.elapsed += last.duration_since(start);
+    s.cpu_ns += cpu_ns(pid)? - cpu0;
+    Ok(())
+}
+
+/// Measures every bootstrap in `--bin` on one event, interleaved: `--rounds` rounds, each
+/// serving `--n` invocations to each bootstrap in turn, so load from elsewhere on the machine
+/// falls on all of them alike.
 fn roundtrip(a: &Args) -> io::Result<String> {
     let mut event = load_event(a)?;
     let size = event.body().len();
-    let n =
-        a.n.unwrap_or(if size >= 512 * 1024 { 2000 } else { 50_000 });
-    let mut mock = Mock::bind()?;
-    mock.timeout = a.timeout;
-    let mut child = mock::spawn_bootstrap(bin(a)?, &[], mock.addr()?)?;
-    let result = (|| {
-        mock.accept(&mut child)?;
-        mock.serve(&mut event, a.warmup.max(1), true, |_| {})?;
-        let pid = child.id();
-        let cpu0 = cpu_ns(pid)?;
-        let mut times: Vec<u64> = Vec::with_capacity(n as usize);
-        let start = Instant::now();
-        let mut last = start;
-        mock.serve(&mut event, n, false, |at| {
-            times.push(at.duration_since(last).as_nanos() as u64);
-            last = at;
-        })?;
-        let elapsed = last.duration_since(start);
-        let cpu1 = cpu_ns(pid)?;
-        let hwm = status_kib(pid, "VmHWM")?;
-        mock.finish()?;
-        times.sort_unstable();
-        let mean = elapsed.as_nanos() as f64 / n as f64;
-        Ok(format!(
-            "{{\"kind\":\"roundtrip\",\"name\":\"{}\",\"event\":\"{}\",\"event_bytes\":{size},\"n\":{n},\
+    let n = a.n.unwrap_or(if size >= 512 * 1024 { 200 } else { 5000 });
+    let mut subjects = Vec::new();
+    for (name, path) in bins(a)? {
+        match start_subject(a, name, path, &mut event) {
+            Ok(s) => subjects.push(s),
+            Err(e) => {
+                for mut s in subjects {
+                    let _ = s.child.kill();
+                    let _ = s.child.wait();
+                }
+                return Err(e);
+            }
+        }
+    }
+    for s in &mut subjects {
+        s.times.reserve((n * a.rounds) as usize);
+    }
+    let mut failure = None;
+    'rounds: for _ in 0..a.rounds {
+        for s in &mut subjects {
+            if let Err(e) = measure_round(s, &mut event, n) {
+                failure = Some(io::Error::other(format!("{}: {e}", s.name)));
+                break 'rounds;
+            }
+        }
+    }
+    let mut lines = Vec::new();
+    for mut s in subjects {
+        let pid = s.child.id();
+        let result = match failure.take() {
+            Some(e) => Err(e),
+            None => (|| {
+                let hwm = status_kib(pid, "VmHWM")?;
+                let connections = s.mock.connections();
+                s.mock.finish()?;
+                s.times.sort_unstable();
+                let total = n * a.rounds;
+                let mean = s.elapsed.as_nanos() as f64 / total as f64;
+                Ok(format!(
+                    "{{\"kind\":\"roundtrip\",\"name\":\"{}\",\"event\":\"{}\",\"event_bytes\":{size},\"n\":{total},\"rounds\":{},\
 \"p50_us\":{:.3},\"p90_us\":{:.3},\"p99_us\":{:.3},\"min_us\":{:.3},\"mean_us\":{:.3},\
-\"throughput_per_s\":{:.0},\"cpu_us_per_inv\":{:.3},\"peak_rss_kib\":{hwm}}}",
-            a.name,
-            a.event,
-            percentile(&times, 0.5) / 1e3,
-            percentile(&times, 0.9) / 1e3,
-            percentile(&times, 0.99) / 1e3,
-            percentile(&times, 0.0) / 1e3,
-            mean / 1e3,
-            1e9 / mean,
-            (cpu1 - cpu0) as f64 / n as f64 / 1e3,
-        ))
-    })();
-    finish_child(&mut child, result)
+\"throughput_per_s\":{:.0},\"cpu_us_per_inv\":{:.3},\"peak_rss_kib\":{hwm},\"connections\":{}}}",
+                    s.name,
+                    a.event,
+                    a.rounds,
+                    percentile(&s.times, 0.5) / 1e3,
+                    percentile(&s.times, 0.9) / 1e3,
+                    percentile(&s.times, 0.99) / 1e3,
+                    percentile(&s.times, 0.0) / 1e3,
+                    mean / 1e3,
+                    1e9 / mean,
+                    s.cpu_ns as f64 / total as f64 / 1e3,
+                    connections,
+                ))
+            })(),
+        };
+        lines.push(finish_child(&mut s.child, result)?);
+    }
+    Ok(lines.join("\n"))
 }
 
 /// Reaps the child; on failure, adds what it wrote to standard error.
@@ -200,41 +294,47 @@ fn finish_child(child: &mut std::process::Child, result: io::Result<String>) -> 
     }
 }
 
+/// Spawn to first complete `GET /next`, `--runs` times per bootstrap, interleaved.
 fn cold_start(a: &Args) -> io::Result<String> {
-    let program = bin(a)?;
+    let bins = bins(a)?;
     let mut mock = Mock::bind()?;
     mock.timeout = a.timeout;
     let addr = mock.addr()?;
-    let mut times = Vec::with_capacity(a.runs);
-    // One unmeasured start first: page cache and dynamic loader caches warm, as for a measured
-    // start right after a deployment's first.
+    let mut times = vec![Vec::with_capacity(a.runs); bins.len()];
+    // Round 0 is not counted: page cache and loader caches warm, as for any start after a
+    // deployment's first.
     for run in 0..=a.runs {
-        let t0 = Instant::now();
-        let mut child = mock::spawn_bootstrap(program, &[], addr)?;
-        let result = mock
-            .accept(&mut child)
-            .and_then(|_| mock.first_next())
-            .and_then(|t1| {
-                mock.finish()?;
-                Ok(format!("{}", t1.duration_since(t0).as_nanos()))
-            });
-        let ns: u64 = finish_child(&mut child, result)?
-            .parse()
-            .map_err(io::Error::other)?;
-        if run > 0 {
-            times.push(ns);
+        for (i, (_, program)) in bins.iter().enumerate() {
+            let t0 = Instant::now();
+            let mut child = mock::spawn_bootstrap(program, &[], addr)?;
+            let result = mock
+                .accept(&mut child)
+                .and_then(|_| mock.first_next())
+                .and_then(|t1| {
+                    mock.finish()?;
+                    Ok(format!("{}", t1.duration_since(t0).as_nanos()))
+                });
+            let ns: u64 = finish_child(&mut child, result)?
+                .parse()
+                .map_err(io::Error::other)?;
+            if run > 0 {
+                times[i].push(ns);
+            }
         }
     }
-    times.sort_unstable();
-    Ok(format!(
-        "{{\"kind\":\"cold_start\",\"name\":\"{}\",\"runs\":{},\"median_us\":{:.1},\"p10_us\":{:.1},\"p90_us\":{:.1},\"min_us\":{:.1}}}",
-        a.name,
-        a.runs,
-        percentile(&times, 0.5) / 1e3,
-        percentile(&times, 0.1) / 1e3,
-        percentile(&times, 0.9) / 1e3,
-        percentile(&times, 0.0) / 1e3,
-    ))
+    let mut lines = Vec::new();
+    for ((name, _), mut t) in bins.iter().zip(times) {
+        t.sort_unstable();
+        lines.push(format!(
+            "{{\"kind\":\"cold_start\",\"name\":\"{name}\",\"runs\":{},\"median_us\":{:.1},\"p10_us\":{:.1},\"p90_us\":{:.1},\"min_us\":{:.1}}}",
+            a.runs,
+            percentile(&t, 0.5) / 1e3,
+            percentile(&t, 0.1) / 1e3,
+            percentile(&t, 0.9) / 1e3,
+            percentile(&t, 0.0) / 1e3,
+        ));
+    }
+    Ok(lines.join("\n"))
 }
 
 fn drive(a: &Args) -> io::Result<String> {
@@ -267,8 +367,7 @@ fn drive(a: &Args) -> io::Result<String> {
         ));
     };
     Ok(format!(
-        "{{\"kind\":\"drive\",\"name\":\"{}\",\"event\":\"{}\",\"n\":{n},\"exit\":{},\"seconds\":{:.3}}}",
-        a.name,
+        "{{\"kind\":\"drive\",\"event\":\"{}\",\"n\":{n},\"exit\":{},\"seconds\":{:.3}}}",
         a.event,
         status.code().unwrap_or(-1),
         t0.elapsed().as_secs_f64()
@@ -296,8 +395,15 @@ fn main() -> ExitCode {
         other => Err(io::Error::other(format!("unknown subcommand {other}"))),
     };
     match result {
-        Ok(line) => {
-            println!("{line}");
+        Ok(lines) => {
+            for line in lines.lines() {
+                match line.strip_suffix('}') {
+                    Some(open) if !a.name.is_empty() => {
+                        println!("{open},\"label\":\"{}\"}}", a.name)
+                    }
+                    _ => println!("{line}"),
+                }
+            }
             ExitCode::SUCCESS
         }
         Err(e) => {
