@@ -19,7 +19,7 @@ use crate::error::RuntimeError;
 use crate::handler::{Config, Context, Error, ErrorKind, Handler};
 use crate::proto::body::{Message, Reader};
 use crate::proto::request::{self, Writer};
-use crate::proto::response::{parse_decimal, parse_head, Head, Span};
+use crate::proto::response::{parse_decimal, parse_head, salvage_lambda_headers, Head, Span};
 use crate::proto::{Endpoint, ProtoError, MAX_EVENT_BODY, MAX_HEAD};
 use crate::stream::{ChunkSink, ResponseStream, StreamingHandler};
 
@@ -45,6 +45,9 @@ pub trait Io {
 pub(crate) const RECV_CAPACITY: usize = MAX_HEAD + MAX_EVENT_BODY + 64 * 1024;
 /// Acknowledgements are small; their bodies are dropped as they arrive.
 const ACK_CAPACITY: usize = 16 * 1024;
+/// Largest acknowledgement body accepted (Lambda's is `{"status":"OK"}`): a server that
+/// declares more gets its connection closed instead of being waited for.
+const ACK_BODY_LIMIT: u64 = 64 * 1024;
 /// A request head: the request id may be percent-encoded (3 bytes per byte) and is at most a
 /// whole head long.
 const HEAD_CAPACITY: usize = 3 * MAX_HEAD + 1024;
@@ -297,16 +300,20 @@ impl<I: Io> Session<I> {
     ) -> Result<bool, RuntimeError> {
         let filled = recv.filled;
         recv.filled = 0;
-        let head = match parse_head(&recv.buf[..filled.min(recv.buf.len())]) {
-            Ok(Some(head)) if head.status == 200 => head,
-            _ => {
-                log(format_args!(
-                    "unreadable answer to GET /next ({error}); reconnecting"
-                ));
-                return Ok(false);
-            }
+        let bytes = &recv.buf[..filled.min(recv.buf.len())];
+        // The head may be fine and only the body broken, or the head refused for its framing
+        // or its header count: either way, a request id in it can still be answered.
+        let lambda = match parse_head(bytes) {
+            Ok(Some(head)) => Some((head.status, head.lambda)),
+            _ => salvage_lambda_headers(bytes),
         };
-        let Some(id) = head.lambda.request_id else {
+        let Some((200, lambda)) = lambda else {
+            log(format_args!(
+                "unreadable answer to GET /next ({error}); reconnecting"
+            ));
+            return Ok(false);
+        };
+        let Some(id) = lambda.request_id else {
             log(format_args!(
                 "unreadable event without a request id ({error}); it cannot be answered"
             ));
@@ -323,7 +330,7 @@ impl<I: Io> Session<I> {
         );
         log(format_args!("{failure}"));
         let request_id = id.get(&recv.buf);
-        let invocation_id = head.lambda.invocation_id.map(|s| s.get(&recv.buf));
+        let invocation_id = lambda.invocation_id.map(|s| s.get(&recv.buf));
         self.post(request_id, invocation_id, &Reply::Failure(failure), false)?;
         Ok(true)
     }
@@ -351,7 +358,7 @@ impl<I: Io> Session<I> {
         if let Reply::Failure(e) = &reply {
             log(format_args!(
                 "invocation {} failed: {e}",
-                String::from_utf8_lossy(request_id)
+                request_id.escape_ascii()
             ));
         }
         let leftover = self.post(request_id, invocation_id, &reply, pipeline)?;
@@ -438,7 +445,7 @@ impl<I: Io> Session<I> {
             let mut slices = [IoSlice::new(head), IoSlice::new(body), IoSlice::new(next)];
             let sent = io.write_all(&mut slices);
             let mut filled = 0;
-            let mut reader = Reader::new(0, true);
+            let mut reader = Reader::new(ACK_BODY_LIMIT, true);
             let result = match sent {
                 Ok(()) => read_message(io, &mut bufs.ack, &mut filled, &mut reader),
                 Err(e) => Err(ReadError::Connection(e)),
@@ -449,6 +456,26 @@ impl<I: Io> Session<I> {
                     if !keep {
                         io.close();
                         *connected = false;
+                    }
+                    // A refusal that says "not processed" is sent again, when no pipelined
+                    // GET waits behind it on this connection (re-posting there would wait
+                    // behind a long poll; closing could lose the event the server hands it).
+                    let get_waiting = pipeline && keep;
+                    if is_retryable(ack.head.status) && attempts + 1 < POST_ATTEMPTS {
+                        if !get_waiting {
+                            log(format_args!(
+                                "{what} answered {}; sending it again",
+                                ack.head.status
+                            ));
+                            attempts += 1;
+                            io.sleep(Duration::from_millis(1 << attempts.min(8)));
+                            continue;
+                        }
+                        log(format_args!(
+                            "{what} answered {} with a GET /next pipelined behind it: not sent again \
+                             (use Runtime::pipelining(false) with a server that refuses answers)",
+                            ack.head.status
+                        ));
                     }
                     check_ack(what, ack.head.status)?;
                     let polling = pipeline && keep;
@@ -512,7 +539,7 @@ impl<I: Io> Session<I> {
             }
             let mut slices = [IoSlice::new(head.written()), IoSlice::new(body.written())];
             let mut filled = 0;
-            let mut reader = Reader::new(0, true);
+            let mut reader = Reader::new(ACK_BODY_LIMIT, true);
             let result = match io.write_all(&mut slices) {
                 Ok(()) => read_message(io, &mut bufs.ack, &mut filled, &mut reader),
                 Err(e) => Err(ReadError::Connection(e)),
@@ -639,7 +666,7 @@ impl<I: Io> Session<I> {
         if let Err(e) = &result {
             log(format_args!(
                 "invocation {} failed: {e}",
-                String::from_utf8_lossy(request_id)
+                request_id.escape_ascii()
             ));
         }
         let finished = if broken || (!started && result.is_err()) {
@@ -656,7 +683,7 @@ impl<I: Io> Session<I> {
         };
         if finished.is_ok() {
             let mut filled = 0;
-            let mut reader = Reader::new(0, true);
+            let mut reader = Reader::new(ACK_BODY_LIMIT, true);
             let ack = read_message(io, &mut bufs.ack, &mut filled, &mut reader);
             io.close();
             *connected = false;
@@ -804,6 +831,12 @@ fn connect_with_retry<I: Io>(
 /// Built from a bare kind: an `io::Error` with a message would allocate.
 fn buffer_full() -> io::Error {
     io::ErrorKind::OutOfMemory.into()
+}
+
+/// Statuses that say the request was not processed, so sending it again is safe: request
+/// timeout, too many requests, and the gateway/unavailable family.
+fn is_retryable(status: u16) -> bool {
+    matches!(status, 408 | 429 | 502 | 503 | 504)
 }
 
 /// Acknowledgement statuses: 2xx is success; 400/403/404/410/413 concern only this invocation

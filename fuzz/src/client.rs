@@ -923,14 +923,6 @@ fn final_head_at(bytes: &[u8]) -> Option<(usize, Head)> {
     }
 }
 
-/// Known issue, reported to the lead (and an ignored test in `tests/faults.rs`):
-/// `answer_broken_event` re-parses the head with `parse_head`, which fails on the very header
-/// that broke the event (conflicting or garbage `Content-Length`, unsupported
-/// `Transfer-Encoding`), so such an event is never answered although its head names a request
-/// id. While this is `true` such events are not required to be answered; set it to `false` once
-/// the runtime extracts the id from any head httparse can read.
-const TOLERATE_UNANSWERED_BAD_HEAD: bool = true;
-
 /// The request id of the final (non-1xx) head in `bytes` when httparse reads it as a complete
 /// `200` response with a non-empty `Lambda-Runtime-Aws-Request-Id`, whatever its framing
 /// headers say.
@@ -982,13 +974,6 @@ fn settles(r: &Result<Option<crate::reference::RefMessage>, ProtoError>) -> bool
     matches!(r, Ok(Some(_))) || matches!(r, Err(e) if *e != ProtoError::Truncated)
 }
 
-/// Known issue, reported to the lead: `Session::invoke` (and `invoke_streaming`) log a failed
-/// invocation with `String::from_utf8_lossy(request_id)`, which allocates when the server sent
-/// a request id that is not UTF-8 (seed `odd-ids-and-statuses`). While this is `true`, two
-/// allocations per event with such an id are tolerated; set it to `false` once the log line
-/// formats the id without allocating (e.g. `request_id.escape_ascii()`).
-const TOLERATE_LOSSY_ID_LOG: bool = true;
-
 /// The `client` check; see the module docs.
 // `lambda_zero::Error` is large by design (inline, no heap); every handler returns it.
 #[allow(clippy::result_large_err)]
@@ -1033,19 +1018,7 @@ pub fn client(data: &[u8]) {
     let allocated = ALLOCATED_BYTES.load(Ordering::Relaxed);
     let failed = result.is_err();
     // The loop allocates nothing; only the error it returns may (an endpoint string).
-    let mut allowed = usize::from(matches!(result, Err(RuntimeError::Unreachable { .. })));
-    if TOLERATE_LOSSY_ID_LOG {
-        let lossy = server.records.iter().filter(|r| {
-            let seen = &r.answer[..r.delivered];
-            r.req == Req::Next
-                && final_head_at(seen).is_some_and(|(at, h)| {
-                    h.lambda
-                        .request_id
-                        .is_some_and(|s| std::str::from_utf8(s.get(&seen[at..])).is_err())
-                })
-        });
-        allowed += 2 * lossy.count();
-    }
+    let allowed = usize::from(matches!(result, Err(RuntimeError::Unreachable { .. })));
     assert!(
         allocations <= allowed,
         "the runtime allocated {allocations} times ({allocated} bytes) after connecting; result {result:?}"
@@ -1082,10 +1055,8 @@ fn check_records(server: &Server<'_>, failed: bool) {
         let Some((at, head)) = final_head_at(seen) else {
             // A head httparse reads but `parse_head` refuses (bad Content-Length, unknown
             // Transfer-Encoding, ...) still names the request: it must get an error POST.
-            if !TOLERATE_UNANSWERED_BAD_HEAD {
-                if let Some(id) = httparse_request_id(seen) {
-                    dues.push((i, id, Due::Broken));
-                }
+            if let Some(id) = httparse_request_id(seen) {
+                dues.push((i, id, Due::Broken));
             }
             continue;
         };

@@ -199,7 +199,7 @@ pub fn read_message(
     let keep = |b: &[u8]| if discard { Vec::new() } else { b.to_vec() };
     match head.framing {
         Framing::Length(n) => {
-            if !discard && n > limit {
+            if n > limit {
                 return Err(ProtoError::BodyTooLarge(n));
             }
             if (rest.len() as u64) < n {
@@ -212,7 +212,7 @@ pub fn read_message(
                 end: start + n,
             }))
         }
-        Framing::Chunked => match decode_chunked(rest, if discard { u64::MAX } else { limit }) {
+        Framing::Chunked => match decode_chunked(rest, limit) {
             Chunked::Done { body, consumed, .. } => Ok(Some(RefMessage {
                 status: head.status,
                 body: keep(&body),
@@ -223,7 +223,7 @@ pub fn read_message(
             Chunked::TooLarge(n) => Err(ProtoError::BodyTooLarge(n)),
         },
         Framing::UntilClose => {
-            if !discard && rest.len() as u64 > limit {
+            if rest.len() as u64 > limit {
                 return Err(ProtoError::BodyTooLarge(rest.len() as u64));
             }
             if !eof {

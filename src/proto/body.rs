@@ -77,7 +77,9 @@ pub struct Reader {
 }
 
 impl Reader {
-    /// A reader for bodies up to `limit` bytes; with `discard`, bodies are dropped (no limit).
+    /// A reader for bodies up to `limit` bytes; with `discard`, bodies are dropped as they
+    /// arrive (the limit still applies: a peer that declares a huge body is an error, not a
+    /// wait).
     pub fn new(limit: u64, discard: bool) -> Reader {
         Reader {
             limit,
@@ -142,7 +144,7 @@ impl Reader {
                     }
                     let body = match head.framing {
                         Framing::Length(n) => {
-                            if !self.discard && n > self.limit {
+                            if n > self.limit {
                                 return Err(ProtoError::BodyTooLarge(n));
                             }
                             Body::Remaining(n)
@@ -186,15 +188,15 @@ impl Reader {
                             total += take as u64;
                             if !self.discard {
                                 out = raw;
-                                if total > self.limit {
-                                    return Err(ProtoError::BodyTooLarge(total));
-                                }
+                            }
+                            if total > self.limit {
+                                return Err(ProtoError::BodyTooLarge(total));
                             }
                             eof
                         }
                         Body::Chunked(chunk) => {
                             let discard = self.discard;
-                            let limit = if discard { u64::MAX } else { self.limit };
+                            let limit = self.limit;
                             let mut cx = ChunkCx {
                                 buf: &mut *buf,
                                 raw,
@@ -444,9 +446,9 @@ mod tests {
     }
 
     #[test]
-    fn discard_mode_drops_bodies_of_any_size() {
+    fn discard_mode_drops_bodies_larger_than_the_buffer() {
         assert_eq!(
-            read_all(CHUNKED, 0, true, 256),
+            read_all(CHUNKED, 100, true, 256),
             Ok((200, vec![], b"NEXT".to_vec()))
         );
         let mut big = b"HTTP/1.1 202 Accepted\r\nContent-Length: 5000\r\n\r\n".to_vec();
@@ -456,12 +458,26 @@ mod tests {
         let got = read_split(
             &big,
             &(1..=big.len()).collect::<Vec<_>>(),
-            0,
+            5000,
             true,
             128,
             true,
         );
         assert_eq!(got, Ok((202, vec![], b"HTTP/1.1 200".to_vec())));
+    }
+
+    #[test]
+    fn discard_mode_still_enforces_the_limit() {
+        let declared = b"HTTP/1.1 202 Accepted\r\nContent-Length: 104857600\r\n\r\n";
+        assert_eq!(
+            read_all(declared, 65536, true, 256),
+            Err(ProtoError::BodyTooLarge(104_857_600))
+        );
+        let chunked = b"HTTP/1.1 202 Accepted\r\nTransfer-Encoding: chunked\r\n\r\n10001\r\n";
+        assert_eq!(
+            read_all(chunked, 65536, true, 256),
+            Err(ProtoError::BodyTooLarge(65537))
+        );
     }
 
     #[test]

@@ -104,19 +104,8 @@ pub fn parse_head(buf: &[u8]) -> Result<Option<Head>, ProtoError> {
     for h in response.headers.iter() {
         let name = h.name.as_bytes();
         let value = trim(h.value);
-        if let Some(rest) = strip_prefix_ignore_case(name, b"lambda-runtime-") {
-            if value.is_empty() {
-                continue;
-            }
-            let start = value.as_ptr() as usize - base;
-            let span = Some(Span {
-                start: start as u32,
-                end: (start + value.len()) as u32,
-            });
-            let slot = match_lambda_header(&mut lambda, rest);
-            if let Some(slot) = slot {
-                *slot = span;
-            }
+        if note_lambda_header(&mut lambda, name, value, base) {
+            continue;
         } else if name.eq_ignore_ascii_case(b"content-length") {
             let n = parse_decimal(value).ok_or(ProtoError::BadContentLength)?;
             if content_length.is_some_and(|prev| prev != n) {
@@ -168,6 +157,44 @@ pub fn parse_head(buf: &[u8]) -> Result<Option<Head>, ProtoError> {
         keep_alive,
         lambda,
     }))
+}
+
+/// Keeps `value` as a span if `name` is a Lambda header; returns whether it was one.
+fn note_lambda_header(lambda: &mut LambdaHeaders, name: &[u8], value: &[u8], base: usize) -> bool {
+    let Some(rest) = strip_prefix_ignore_case(name, b"lambda-runtime-") else {
+        return false;
+    };
+    if let Some(slot) = match_lambda_header(lambda, rest) {
+        if !value.is_empty() {
+            let start = value.as_ptr() as usize - base;
+            *slot = Some(Span {
+                start: start as u32,
+                end: (start + value.len()) as u32,
+            });
+        }
+    }
+    true
+}
+
+/// Headers accepted when salvaging a head that [`parse_head`] refused.
+const SALVAGE_HEADERS: usize = 256;
+
+/// The status and Lambda headers of a complete head that [`parse_head`] refused for its
+/// framing (bad `Content-Length`, unknown transfer coding) or for having more than
+/// [`MAX_HEADERS`] headers: enough to answer that invocation with an error instead of losing it.
+pub fn salvage_lambda_headers(buf: &[u8]) -> Option<(u16, LambdaHeaders)> {
+    let mut headers = [httparse::EMPTY_HEADER; SALVAGE_HEADERS];
+    let mut response = httparse::Response::new(&mut headers);
+    match response.parse(buf.get(..buf.len().min(MAX_HEAD))?) {
+        Ok(httparse::Status::Complete(_)) => {}
+        _ => return None,
+    }
+    let mut lambda = LambdaHeaders::default();
+    let base = buf.as_ptr() as usize;
+    for h in response.headers.iter() {
+        note_lambda_header(&mut lambda, h.name.as_bytes(), trim(h.value), base);
+    }
+    Some((response.code?, lambda))
 }
 
 fn match_lambda_header<'h>(h: &'h mut LambdaHeaders, rest: &[u8]) -> Option<&'h mut Option<Span>> {
@@ -418,6 +445,30 @@ content-length: 0\r\n\r\n";
         assert_eq!(parse_head(&big), Err(ProtoError::HeadTooLarge));
         big.extend_from_slice(b"\r\n\r\n");
         assert_eq!(parse_head(&big), Err(ProtoError::HeadTooLarge));
+    }
+
+    #[test]
+    fn refused_heads_still_give_their_request_id() {
+        let bad_length = b"HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: r1\r\nContent-Length: twelve\r\n\r\n";
+        assert_eq!(parse_head(bad_length), Err(ProtoError::BadContentLength));
+        let (status, l) = salvage_lambda_headers(bad_length).unwrap();
+        assert_eq!((status, text(bad_length, l.request_id)), (200, Some("r1")));
+
+        let mut many = b"HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: r2\r\n".to_vec();
+        for i in 0..200 {
+            many.extend_from_slice(format!("X-{i}: v\r\n").as_bytes());
+        }
+        many.extend_from_slice(b"\r\n");
+        assert_eq!(parse_head(&many), Err(ProtoError::TooManyHeaders));
+        let (_, l) = salvage_lambda_headers(&many).unwrap();
+        assert_eq!(text(&many, l.request_id), Some("r2"));
+
+        assert_eq!(
+            salvage_lambda_headers(b"HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: r3\r\n"),
+            None,
+            "incomplete"
+        );
+        assert_eq!(salvage_lambda_headers(b"garbage\r\n\r\n"), None);
     }
 
     #[test]
