@@ -270,7 +270,7 @@ pub fn all() -> Vec<(&'static str, String, Vec<u8>)> {
     seeds.push((
         "body_reader",
         "accepted-then-next".into(),
-        plain(pipelined, true, 256, 0),
+        plain(pipelined, true, 256, 1024),
     ));
     seeds.push((
         "body_reader",
@@ -298,7 +298,12 @@ pub fn all() -> Vec<(&'static str, String, Vec<u8>)> {
     seeds.push((
         "body_reader",
         "discard-small-buffer".into(),
-        plain(big_discard, true, 128, 0),
+        plain(
+            big_discard,
+            true,
+            128,
+            lambda_zero::proto::MAX_EVENT_BODY as u64,
+        ),
     ));
     for (name, bytes) in api_errors() {
         seeds.push((
@@ -592,6 +597,34 @@ pub fn client_inputs() -> Vec<(String, ClientInput<'static>)> {
             event(IdStyle::Plain, 64, BodyFraming::WrongLength(-3), 8, whole()),
             ack(AckStatus::TooLarge),
             event(IdStyle::Plain, 64, BodyFraming::WrongLength(5), 0, whole()),
+        ],
+    );
+    plan(
+        "refusals-resent-unless-pipelined",
+        false,
+        0,
+        &[],
+        vec![
+            event(IdStyle::Plain, 40, BodyFraming::Length, 1, whole()),
+            ack(AckStatus::Other(503)),
+            ack(AckStatus::Other(408)),
+            accepted(),
+            event(IdStyle::Plain, 40, chunked(16), 0, whole()),
+            ack(AckStatus::Other(429)),
+            Answer::Close,
+            accepted(),
+        ],
+    );
+    plan(
+        "refusal-with-pipelined-get",
+        true,
+        0,
+        &[],
+        vec![
+            event(IdStyle::Plain, 40, BodyFraming::Length, 0, whole()),
+            ack(AckStatus::Other(503)),
+            event(IdStyle::Plain, 40, BodyFraming::Length, 0, whole()),
+            accepted(),
         ],
     );
     plan(
