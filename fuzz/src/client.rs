@@ -938,18 +938,22 @@ fn is_retryable(status: u16) -> bool {
 
 /// The request id of the final (non-1xx) head in `bytes` when httparse reads it as a complete
 /// `200` response with a non-empty `Lambda-Runtime-Aws-Request-Id`, whatever its framing
-/// headers say.
+/// headers or header count say (an independent mirror of `salvage_lambda_headers`).
 fn httparse_request_id(bytes: &[u8]) -> Option<Vec<u8>> {
     let mut pos = 0;
     loop {
-        let mut headers = [httparse::EMPTY_HEADER; lambda_zero::proto::MAX_HEADERS];
+        // As the runtime salvages: up to 256 headers within the first `MAX_HEAD` bytes.
+        let mut headers = [httparse::EMPTY_HEADER; 256];
         let mut r = httparse::Response::new(&mut headers);
-        let len = match r.parse(&bytes[pos..]) {
+        let window = &bytes[pos..];
+        let len = match r.parse(&window[..window.len().min(lambda_zero::proto::MAX_HEAD)]) {
             Ok(httparse::Status::Complete(n)) => n,
             _ => return None,
         };
         let code = r.code?;
         if (100..200).contains(&code) {
+            // The reader skips an interim response only when it is a valid head itself.
+            lambda_zero::proto::response::parse_head(window).ok()??;
             pos += len;
             continue;
         }

@@ -1,11 +1,12 @@
 //! `parse_head` over arbitrary bytes.
 
-use lambda_zero::proto::response::{parse_head, Framing, Head, Span};
-use lambda_zero::proto::MAX_HEAD;
+use lambda_zero::proto::response::{
+    parse_head, salvage_lambda_headers, Framing, LambdaHeaders, Span,
+};
+use lambda_zero::proto::{ProtoError, MAX_HEAD};
 
 /// The header name each Lambda span must come from, with the span.
-fn lambda_spans(head: &Head) -> [(&'static str, Option<Span>); 8] {
-    let l = &head.lambda;
+fn lambda_spans(l: &LambdaHeaders) -> [(&'static str, Option<Span>); 8] {
     [
         ("lambda-runtime-aws-request-id", l.request_id),
         ("lambda-runtime-deadline-ms", l.deadline_ms),
@@ -25,15 +26,15 @@ fn is_ows(b: u8) -> bool {
     b == b' ' || b == b'\t'
 }
 
-/// Checks one span: inside the head, non-empty, trimmed, no line break, and exactly the value
-/// of a header line named `name` (found by looking at the bytes around it, not via httparse).
-fn check_span(data: &[u8], head: &Head, name: &str, span: Span) {
+/// Checks one span: inside the head (`head_len` bytes), non-empty, trimmed, no line break, and
+/// exactly the value of a header line named `name` (found by looking at the bytes around it,
+/// not via httparse).
+fn check_span(data: &[u8], head_len: usize, name: &str, span: Span) {
     let (start, end) = (span.start as usize, span.end as usize);
     assert!(start < end, "{name}: empty or inverted span {span:?}");
     assert!(
-        end <= head.len,
-        "{name}: span {span:?} runs past the head (len {})",
-        head.len
+        end <= head_len,
+        "{name}: span {span:?} runs past the head (len {head_len})"
     );
     let value = span.get(data);
     assert_eq!(
@@ -78,8 +79,9 @@ fn check_span(data: &[u8], head: &Head, name: &str, span: Span) {
 /// and `MAX_HEAD`, every Lambda span is the trimmed value of its own header line inside the
 /// head, parsing exactly the head gives the same result, and every shorter prefix is incomplete.
 pub fn next_head(data: &[u8]) {
-    let Ok(parsed) = parse_head(data) else {
-        return;
+    let parsed = match parse_head(data) {
+        Ok(parsed) => parsed,
+        Err(e) => return salvage(data, e),
     };
     let Some(head) = parsed else {
         assert!(
@@ -110,11 +112,17 @@ pub fn next_head(data: &[u8]) {
         data[..head.len].ends_with(b"\n\n") || data[..head.len].ends_with(b"\n\r\n"),
         "head does not end with a blank line"
     );
-    for (name, span) in lambda_spans(&head) {
+    for (name, span) in lambda_spans(&head.lambda) {
         if let Some(span) = span {
-            check_span(data, &head, name, span);
+            check_span(data, head.len, name, span);
         }
     }
+    // A head `parse_head` accepts salvages to the same status and headers.
+    assert_eq!(
+        salvage_lambda_headers(data),
+        Some((head.status, head.lambda)),
+        "salvage differs from parse_head"
+    );
     if (100..200).contains(&head.status) || head.status == 204 || head.status == 304 {
         assert_eq!(
             head.framing,
@@ -146,5 +154,37 @@ pub fn next_head(data: &[u8]) {
             "cut at {cut} of a {}-byte head",
             head.len
         );
+    }
+}
+
+/// Headers httparse is given when salvaging (mirrors `SALVAGE_HEADERS` in the crate).
+const SALVAGE_HEADERS: usize = 256;
+
+/// `salvage_lambda_headers` on a head `parse_head` refused: whenever httparse reads a complete
+/// head (within `MAX_HEAD`, at most 256 headers) it salvages it, with the same status and with
+/// every span the trimmed value of its own header line inside that head; otherwise nothing.
+fn salvage(data: &[u8], error: ProtoError) {
+    let salvaged = salvage_lambda_headers(data);
+    let window = &data[..data.len().min(MAX_HEAD)];
+    let mut headers = [httparse::EMPTY_HEADER; SALVAGE_HEADERS];
+    let mut response = httparse::Response::new(&mut headers);
+    let complete = match response.parse(window) {
+        Ok(httparse::Status::Complete(n)) => response.code.map(|code| (n, code)),
+        _ => None,
+    };
+    let Some((head_len, code)) = complete else {
+        assert_eq!(
+            salvaged, None,
+            "salvaged a head httparse cannot read ({error:?})"
+        );
+        return;
+    };
+    let salvaged =
+        salvaged.unwrap_or_else(|| panic!("a complete head ({error:?}) was not salvaged"));
+    assert_eq!(salvaged.0, code, "salvaged status");
+    for (name, span) in lambda_spans(&salvaged.1) {
+        if let Some(span) = span {
+            check_span(data, head_len, name, span);
+        }
     }
 }

@@ -211,6 +211,19 @@ pub fn all() -> Vec<(&'static str, String, Vec<u8>)> {
     for (i, head) in HEAD_TABLE.iter().enumerate() {
         heads.push((format!("table-{i:02}"), head.to_vec()));
     }
+    // Heads `parse_head` refuses but the runtime salvages the request id from (unit test
+    // `refused_heads_still_give_their_request_id`).
+    heads.push((
+        "salvage-bad-length".into(),
+        b"HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: r1\r\nContent-Length: twelve\r\n\r\n"
+            .to_vec(),
+    ));
+    let mut many = b"HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: r2\r\n".to_vec();
+    for i in 0..70 {
+        many.extend_from_slice(format!("X-{i}: v\r\n").as_bytes());
+    }
+    many.extend_from_slice(b"Lambda-Runtime-Invocation-Id: inv\r\n\r\n");
+    heads.push(("salvage-many-headers".into(), many));
     for (name, bytes) in heads {
         seeds.push(("next_head", name, bytes));
     }
