@@ -66,7 +66,7 @@ fn parse_next(c: &mut Criterion) {
             b.iter(|| {
                 let mut filled = len;
                 let message = reader.advance(black_box(&mut wire), &mut filled, false);
-                assert!(matches!(message, Ok(Some(_))));
+                assert!(matches!(message, Ok(Some(_))), "{message:?}");
                 black_box(message)
             })
         });
@@ -81,7 +81,7 @@ fn parse_next(c: &mut Criterion) {
                 |buf| {
                     let mut filled = len;
                     let message = reader.advance(buf, &mut filled, false);
-                    assert!(matches!(message, Ok(Some(_))));
+                    assert!(matches!(message, Ok(Some(_))), "{message:?}");
                     black_box(message)
                 },
                 if len > 16 * 1024 {
@@ -104,13 +104,14 @@ Date: Tue, 01 Jan 2030 00:00:00 GMT\r\nContent-Length: 16\r\n\r\n{\"status\":\"O
     let len = wire.len();
     group.throughput(Throughput::Bytes(len as u64));
     group.bench_function("202", |b| {
-        let mut reader = Reader::new(0, true);
+        // As the runtime reads acknowledgements: bodies dropped, at most 64 KiB of them.
+        let mut reader = Reader::new(64 * 1024, true);
         b.iter_batched_ref(
             || wire.clone(),
             |buf| {
                 let mut filled = len;
                 let message = reader.advance(buf, &mut filled, false);
-                assert!(matches!(message, Ok(Some(_))));
+                assert!(matches!(message, Ok(Some(_))), "{message:?}");
                 black_box(message)
             },
             BatchSize::SmallInput,

@@ -216,8 +216,9 @@ def results(out_dir, crit_dir, dest):
                     "≤ 12,000", lambda lz, fl: lz is not None and lz <= 12000))
     cpu = per_runtime(lambda n: val(rt, "cpu_us_per_inv", name=n, event="100B"))
     figures.append(("bootstrap CPU time per invocation (user+sys), 100 B event", cpu, fmt_time_us,
-                    "≤ 5 µs (≤ 1.47 × floor)",
-                    lambda lz, fl: None if lz is None else (lz <= 5.0 or (fl is not None and lz <= 1.47 * fl))))
+                    "≤ 5 µs; scaled to this machine: ≤ 1.47 × floor",
+                    lambda lz, fl: None if lz is None else (
+                        True if lz <= 5.0 else ("scaled" if fl is not None and lz <= 1.47 * fl else False))))
     figures.append(("round trip p50, 100 B event",
                     per_runtime(lambda n: val(rt, "p50_us", name=n, event="100B")), fmt_time_us,
                     "≤ 1.25 × floor", lambda lz, fl: None if lz is None or fl is None else lz <= 1.25 * fl))
@@ -274,7 +275,7 @@ def results(out_dir, crit_dir, dest):
     for label, vals, f, target, check in figures:
         lz, fl, lr = vals["lambda-zero"], vals["floor"], vals["lambda_runtime"]
         ok = check(lz, fl)
-        met = "–" if ok is None else ("yes" if ok else "**no**")
+        met = {None: "–", True: "yes", False: "**no**", "scaled": "scaled: yes (absolute: no)"}[ok]
         w("| %s | %s | %s | %s | %s | %s | %s | %s |" % (label, f(lr), f(fl), f(lz), fmt_ratio(ratio(lz, fl)),
                                                       fmt_ratio(ratio(lz, lr)), target, met))
     w("")
@@ -287,7 +288,10 @@ def results(out_dir, crit_dir, dest):
         w("## Invocation round trip per event size (lzbench, interleaved rounds)")
         w("")
         w("Time per invocation = from one response arriving at the mock to the next (event out, response "
-          "back, `202`): a closed loop, so throughput = 1 / mean.")
+          "back, `202`): a closed loop. p50/p90/p99 over every invocation of every round; invocations/s = "
+          "median over rounds (each round's count / its time); CPU = the bootstrap's user+sys time "
+          "(all threads) over the measured rounds / invocations; peak RSS = VmHWM after the run; "
+          "connections = TCP connections the bootstrap opened.")
         w("")
         w("| event | bootstrap | p50 | p90 | p99 | mean | invocations/s | CPU/invocation | peak RSS | connections |")
         w("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
@@ -415,9 +419,9 @@ def results(out_dir, crit_dir, dest):
     for label, vals, f, target, check in figures:
         lz, fl = vals["lambda-zero"], vals["floor"]
         ok = check(lz, fl)
-        print("%-62s lambda_runtime %-12s floor %-12s lambda-zero %-12s (%s of floor) target %-24s %s" % (
+        print("%-62s lambda_runtime %-12s floor %-12s lambda-zero %-12s (%s of floor) target %s: %s" % (
             label, f(vals["lambda_runtime"]), f(fl), f(lz), fmt_ratio(ratio(lz, fl)), target,
-            "–" if ok is None else ("met" if ok else "MISSED")))
+            {None: "–", True: "met", False: "MISSED", "scaled": "met when scaled, missed absolute"}[ok]))
 
 
 def main(argv):

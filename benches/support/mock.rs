@@ -94,7 +94,7 @@ impl Event {
     }
 }
 
-/// The events every benchmark uses, by name: a 92 B IoT button event and a 1,229 B API
+/// The events every benchmark uses, by name: a 92 B IoT button event and a 1,230 B API
 /// Gateway (HTTP API v2) request from `events_dir` (the repository's `../shared/events`), and
 /// JSON documents of exactly 64 KiB and 1 MiB made of copies of that request.
 pub fn bench_events(events_dir: &Path) -> io::Result<Vec<(&'static str, Vec<u8>)>> {
@@ -406,8 +406,8 @@ impl Mock {
         self.accepted
     }
 
-    /// Forgets every connection and all state (before the next bootstrap).
-    fn reset(&mut self) {
+    /// Closes every connection and forgets all state (before the next bootstrap).
+    pub fn disconnect(&mut self) {
         self.conns.clear();
         self.accepted = 0;
         self.next_on = None;
@@ -417,7 +417,7 @@ impl Mock {
     /// Waits (up to the timeout) for the bootstrap's first connection. `child` is checked while
     /// waiting, so a bootstrap that dies early is reported instead of waited for.
     pub fn accept(&mut self, child: &mut Child) -> io::Result<()> {
-        self.reset();
+        self.disconnect();
         let deadline = Instant::now() + self.timeout;
         while !wait_readable(&self.listener, Duration::from_millis(100))? {
             if let Some(status) = child.try_wait()? {
@@ -701,7 +701,7 @@ impl Mock {
             write_all_vectored(&mut conn.stream, &mut [IoSlice::new(FATAL)])?;
             let _ = conn.stream.shutdown(std::net::Shutdown::Write);
         }
-        self.reset();
+        self.disconnect();
         Ok(())
     }
 }

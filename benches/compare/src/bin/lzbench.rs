@@ -168,6 +168,8 @@ struct Subject {
     times: Vec<u64>,
     cpu_ns: u64,
     elapsed: Duration,
+    /// Invocations per second in each round.
+    round_rates: Vec<f64>,
 }
 
 fn start_subject(a: &Args, name: &str, path: &Path, event: &mut Event) -> io::Result<Subject> {
@@ -192,6 +194,7 @@ fn start_subject(a: &Args, name: &str, path: &Path, event: &mut Event) -> io::Re
         times: Vec::new(),
         cpu_ns: 0,
         elapsed: Duration::ZERO,
+        round_rates: Vec::new(),
     })
 }
 
@@ -205,14 +208,23 @@ fn measure_round(s: &mut Subject, event: &mut Event, n: u64) -> io::Result<()> {
         times.push(at.duration_since(last).as_nanos() as u64);
         last = at;
     })?;
-    s.elapsed += last.duration_since(start);
+    let took = last.duration_since(start);
+    s.elapsed += took;
+    s.round_rates.push(n as f64 / took.as_secs_f64());
     s.cpu_ns += cpu_ns(pid)? - cpu0;
     Ok(())
 }
 
 /// Measures every bootstrap in `--bin` on one event, interleaved: `--rounds` rounds, each
 /// serving `--n` invocations to each bootstrap in turn, so load from elsewhere on the machine
-/// falls on all of them alike.
+/// falls on all of them alike. Throughput is the median over rounds of invocations per second
+/// (a round that shared the CPU with something else does not drag it down);
+/// `throughput_overall_per_s` is all invocations over all measured time.
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
 fn roundtrip(a: &Args) -> io::Result<String> {
     let mut event = load_event(a)?;
     let size = event.body().len();
@@ -257,7 +269,7 @@ fn roundtrip(a: &Args) -> io::Result<String> {
                 Ok(format!(
                     "{{\"kind\":\"roundtrip\",\"name\":\"{}\",\"event\":\"{}\",\"event_bytes\":{size},\"n\":{total},\"rounds\":{},\
 \"p50_us\":{:.3},\"p90_us\":{:.3},\"p99_us\":{:.3},\"min_us\":{:.3},\"mean_us\":{:.3},\
-\"throughput_per_s\":{:.0},\"cpu_us_per_inv\":{:.3},\"peak_rss_kib\":{hwm},\"connections\":{}}}",
+\"throughput_per_s\":{:.0},\"throughput_overall_per_s\":{:.0},\"cpu_us_per_inv\":{:.3},\"peak_rss_kib\":{hwm},\"connections\":{}}}",
                     s.name,
                     a.event,
                     a.rounds,
@@ -266,6 +278,7 @@ fn roundtrip(a: &Args) -> io::Result<String> {
                     percentile(&s.times, 0.99) / 1e3,
                     percentile(&s.times, 0.0) / 1e3,
                     mean / 1e3,
+                    median(&mut s.round_rates),
                     1e9 / mean,
                     s.cpu_ns as f64 / total as f64 / 1e3,
                     connections,
@@ -302,24 +315,33 @@ fn cold_start(a: &Args) -> io::Result<String> {
     let addr = mock.addr()?;
     let mut times = vec![Vec::with_capacity(a.runs); bins.len()];
     // Round 0 is not counted: page cache and loader caches warm, as for any start after a
-    // deployment's first.
+    // deployment's first. The order rotates every round, so no bootstrap always follows the
+    // same one (an exiting process leaves work behind in the kernel). A started bootstrap is
+    // killed once its first `GET /next` is in: its exit path is not part of a cold start.
     for run in 0..=a.runs {
-        for (i, (_, program)) in bins.iter().enumerate() {
+        for k in 0..bins.len() {
+            let i = (run + k) % bins.len();
+            let program = &bins[i].1;
             let t0 = Instant::now();
             let mut child = mock::spawn_bootstrap(program, &[], addr)?;
-            let result = mock
-                .accept(&mut child)
-                .and_then(|_| mock.first_next())
-                .and_then(|t1| {
-                    mock.finish()?;
-                    Ok(format!("{}", t1.duration_since(t0).as_nanos()))
-                });
-            let ns: u64 = finish_child(&mut child, result)?
-                .parse()
-                .map_err(io::Error::other)?;
+            let result = mock.accept(&mut child).and_then(|_| mock.first_next());
+            let _ = child.kill();
+            let _ = child.wait();
+            mock.disconnect();
+            let t1 = match result {
+                Ok(t1) => t1,
+                Err(e) => {
+                    let err = mock::stderr_of(&mut child);
+                    return Err(io::Error::other(format!(
+                        "{}: {e}\n--- bootstrap stderr ---\n{err}",
+                        bins[i].0
+                    )));
+                }
+            };
             if run > 0 {
-                times[i].push(ns);
+                times[i].push(t1.duration_since(t0).as_nanos() as u64);
             }
+            std::thread::sleep(Duration::from_millis(5));
         }
     }
     let mut lines = Vec::new();
