@@ -1,12 +1,15 @@
 //! What local emulators do differently from Lambda, through real loopback sockets against the
 //! mock Runtime API (feature `testing`):
 //!
-//! - `cargo lambda watch` hands out `AWS_LAMBDA_RUNTIME_API=http://127.0.0.1:9000/.rt` (a URL
-//!   with a path prefix), sends lower-case header names (hyper), a deadline of `600000` (a
-//!   duration, not an epoch timestamp), no trace id unless the caller sent one, acknowledges
-//!   with `200` and an empty body, and answers an idle `/next` at once with `204 No Content`
-//!   (with a fresh `lambda-runtime-aws-request-id` on it).
-//! - The AWS Runtime Interface Emulator (SAM, container images) uses `host:port`, like Lambda.
+//! - `cargo lambda watch` (1.9.2, checked against the real thing) hands out
+//!   `AWS_LAMBDA_RUNTIME_API=http://127.0.0.1:9000/.rt` (a URL with a path prefix), sends
+//!   lower-case header names (hyper), a deadline of `600000` (ten minutes as a duration, not an
+//!   epoch timestamp), the ARN `function-arn`, CORS headers, and acknowledges posts with `200`
+//!   and an empty body. Its `/next` handler answers `204 No Content`, with a request id of its
+//!   own, when its queue yields no invocation.
+//! - The AWS Runtime Interface Emulator (SAM, container images) uses `host:port` like Lambda
+//!   and does not support X-Ray, so there is no trace id.
+//! - Emulators and proxies answer an idle poll with 408 or 204 instead of waiting.
 //!
 //! `scripts/emulators.sh` runs the examples under the real `cargo lambda watch`.
 
@@ -302,42 +305,51 @@ fn an_absent_trace_id_and_arn_read_as_none_and_empty() {
 
 #[test]
 fn a_cargo_lambda_style_conversation_is_answered() {
-    // Byte for byte what cargo lambda 1.9 (axum/hyper) sends: lower-case names, the fixed
-    // deadline and ARN, CORS and date headers, no trace id; posts acknowledged with 200 and an
-    // empty body. An idle poll first gets `204 No Content` with a request id of its own, which
-    // is not an event and must not be answered.
+    // Byte for byte what cargo lambda 1.9.2 (axum/hyper) sends on `/next` (captured from the
+    // real emulator), posts acknowledged with 200 and an empty body. Two `204 No Content`
+    // answers first, each with a request id of its own: they are not events and must not be
+    // answered.
     let server = MockRuntimeApi::builder()
         .path_prefix(CARGO_LAMBDA_PREFIX)
         .ack(Route::Response, Ack::ok())
         .ack(Route::Error, Ack::ok())
         .start()
         .expect("start the mock");
-    let idle = |id: &str| {
+    let common = "lambda-runtime-deadline-ms: 600000\r\n\
+                  lambda-runtime-invoked-function-arn: function-arn\r\n";
+    let trace = "lambda-runtime-trace-id: \
+                 Root=1-6b024dcd-5f86d608caf02482598b5f64;Parent=22601b3e16305a51;Sampled=1\r\n";
+    let cors = "vary: origin, access-control-request-method, access-control-request-headers\r\n\
+                access-control-allow-credentials: true\r\n";
+    let date = "date: Sun, 22 Nov 2026 02:05:01 GMT\r\n";
+    for idle in ["idle-1", "idle-2"] {
+        server.push_raw(format!(
+            "HTTP/1.1 204 No Content\r\nlambda-runtime-aws-request-id: {idle}\r\n\
+             {common}{cors}{date}\r\n"
+        ));
+    }
+    let echo_id = "e051d385-6259-4b9f-8e74-490eb4b2569a";
+    let fail_id = "7c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f";
+    let headers = format!("{common}{trace}{cors}");
+    // `content-length` comes after the CORS headers and before `date` in hyper's output.
+    let event = |id: &str, body: &str| {
         format!(
-            "HTTP/1.1 204 No Content\r\nlambda-runtime-aws-request-id: {id}\r\n\
-             lambda-runtime-deadline-ms: 600000\r\nlambda-runtime-invoked-function-arn: function-arn\r\n\
-             vary: origin, access-control-request-method, access-control-request-headers\r\n\
-             access-control-allow-origin: *\r\naccess-control-expose-headers: *\r\n\
-             date: Thu, 01 Jan 2026 00:00:00 GMT\r\n\r\n"
+            "HTTP/1.1 200 OK\r\nlambda-runtime-aws-request-id: {id}\r\n{headers}\
+             content-length: {}\r\n{date}\r\n{body}",
+            body.len()
         )
     };
-    let extra = "lambda-runtime-deadline-ms: 600000\r\nlambda-runtime-invoked-function-arn: function-arn\r\n\
-                 vary: origin, access-control-request-method, access-control-request-headers\r\n\
-                 access-control-allow-origin: *\r\naccess-control-expose-headers: *\r\n\
-                 date: Thu, 01 Jan 2026 00:00:00 GMT\r\n";
-    server.push_raw(idle("idle-1"));
-    server.push_raw(idle("idle-2"));
-    let echo_id = "0b5e0fb1-5f9c-4d4a-9a57-3a4f1c5e2b10";
-    let fail_id = "7c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f";
-    server.push_raw(raw_event(echo_id, extra, r#"{"command":"hi"}"#));
-    server.push_raw(raw_event(fail_id, extra, "[1,2,3]"));
+    server.push_raw(event(echo_id, r#"{"a":1}"#));
+    server.push_raw(event(fail_id, "[1,2,3]"));
+    let (handler, seen) = recording();
+    let handler = FailNonObjects(handler);
     run_ok(
         "cargo lambda conversation",
         &server.endpoint_url(),
         2,
-        handler_fn(echo_objects),
+        handler,
     );
-    assert_eq!(outcome_for(&server, echo_id).body(), br#"{"command":"hi"}"#);
+    assert_eq!(outcome_for(&server, echo_id).body(), br#"{"a":1}"#);
     let failed = outcome_for(&server, fail_id);
     assert_eq!(failed.error_type(), Some("Function.InvalidInput"));
     let doc: serde_json::Value = serde_json::from_slice(failed.body()).expect("JSON error");
@@ -346,12 +358,37 @@ fn a_cargo_lambda_style_conversation_is_answered() {
         assert_eq!(server.post_count(idle), 0, "{idle} is not an event");
     }
     assert_eq!(server.connections(), 1, "204s keep the connection");
+    // Only the object reached the recording handler.
+    let seen: Vec<Seen> = seen.try_iter().collect();
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert_eq!(seen[0].request_id, echo_id);
+    assert_eq!(seen[0].deadline_ms, Some(600_000));
+    assert_eq!(seen[0].function_arn, "function-arn");
+    assert_eq!(
+        seen[0].trace_id.as_deref(),
+        Some("Root=1-6b024dcd-5f86d608caf02482598b5f64;Parent=22601b3e16305a51;Sampled=1")
+    );
+}
+
+/// Wraps a handler: events that are not JSON objects fail with `Function.InvalidInput` before
+/// reaching it (what `examples/failing.rs` does).
+struct FailNonObjects<H>(H);
+
+impl<H: Handler> Handler for FailNonObjects<H> {
+    fn handle<'a>(&'a mut self, event: &'a mut [u8], ctx: &Context<'_>) -> Result<&'a [u8], Error> {
+        if event.first() == Some(&b'{') {
+            self.0.handle(event, ctx)
+        } else {
+            echo_objects(event, ctx)
+        }
+    }
 }
 
 #[test]
 fn idle_204_answers_are_polled_again_at_a_bounded_rate() {
-    // cargo lambda answers an idle /next at once with 204: the runtime polls again with the
-    // same backoff as for errors (0, 1, 2, 4 ... 500 ms), never in a tight loop.
+    // An emulator whose /next answers 204 at once when it has nothing (cargo lambda's handler
+    // does when its queue yields nothing) is polled again with the same backoff as for errors
+    // (0, 1, 2, 4 ... 500 ms), never in a tight loop.
     const IDLE: usize = 10;
     let server = MockRuntimeApi::start().expect("start the mock");
     server.script_many(
