@@ -12,16 +12,17 @@
 #   5. arm64 bootstrap sizes (and dist/*.zip)                       scripts/size.sh
 #   6. criterion: cargo bench --bench invoke, cargo bench --bench proto
 #   7. benches/RESULTS.md (scripts/report.py) and benches/chart.svg (scripts/chart.py)
-# Knobs: ROUNDS (10), N_SMALL (5000), N_LARGE (200) invocations per round; RUNS (50) cold starts;
+# Knobs: ROUNDS (25), N_SMALL (2000), N_LARGE (80, for 1 MiB) invocations per round; RUNS (200)
+# cold starts per bootstrap;
 # N1/N2 (2000/12000) run lengths; LZ_BENCH_SKIP_CRITERION=1, LZ_BENCH_SKIP_ARM64=1.
 # Installs what it needs on Debian (strace, valgrind, zip, gcc-aarch64-linux-gnu, rustup targets).
 set -euo pipefail
 START=$(date +%s)
 . "$(dirname "$0")/bench-lib.sh"
-ROUNDS=${ROUNDS:-10}
-N_SMALL=${N_SMALL:-5000}
-N_LARGE=${N_LARGE:-200}
-export RUNS=${RUNS:-50} N1=${N1:-2000} N2=${N2:-12000}
+ROUNDS=${ROUNDS:-25}
+N_SMALL=${N_SMALL:-2000}
+N_LARGE=${N_LARGE:-80}
+export RUNS=${RUNS:-200} N1=${N1:-2000} N2=${N2:-12000}
 need python3 python3
 need strace strace
 need valgrind valgrind

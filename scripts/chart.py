@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Draws benches/chart.svg: time per invocation of lambda-zero, lambda_runtime and the floor
-client for each event size, from criterion's output of `cargo bench --bench invoke` (median per
-invocation), or, when criterion has not run, from lzbench's round-trip p50 (roundtrip.jsonl).
+client for each event size, from lzbench's interleaved round trips (p50, roundtrip.jsonl), or,
+when those are missing, from criterion's output of `cargo bench --bench invoke` (median). The
+interleaved measurement is the default because on a shared machine it puts background load on
+all three bootstraps alike; criterion runs them one after the other.
 
     chart.py CRITERION_DIR OUT_DIR benches/chart.svg
 
@@ -23,6 +25,11 @@ SERIES = [("lambda-zero", "lambda-zero", "#1b9e77"), ("floor", "floor (blocking 
 
 def load(crit_dir, out_dir):
     values, source = {}, None
+    for r in report.read_jsonl(os.path.join(out_dir, "roundtrip.jsonl")):
+        values[(r["event"], r["name"])] = r["p50_us"]
+        source = "round trip p50 (lzbench, %d invocations each, interleaved)" % r["n"]
+    if values:
+        return values, source
     crit = report.criterion_estimates(crit_dir) if os.path.isdir(crit_dir) else {}
     for ev, _ in EVENTS:
         for name, _, _ in SERIES:
@@ -30,10 +37,6 @@ def load(crit_dir, out_dir):
             if e:
                 values[(ev, name)] = e["median_ns"] / 1e3
                 source = "criterion median (cargo bench --bench invoke)"
-    if not values:
-        for r in report.read_jsonl(os.path.join(out_dir, "roundtrip.jsonl")):
-            values[(r["event"], r["name"])] = r["p50_us"]
-            source = "lzbench round-trip p50"
     if not values:
         report.die("no benchmark output found (run scripts/bench.sh or cargo bench --bench invoke)")
     return values, source

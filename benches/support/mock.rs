@@ -755,28 +755,54 @@ pub fn pin_to_cpu(cpu: usize) -> io::Result<()> {
 }
 
 /// Starts `program args..` as a bootstrap of the mock at `addr`, with the environment Lambda
-/// sets. Standard output is dropped; standard error is captured ([`stderr_of`] reads it), so
-/// the expected "exiting on 500" messages stay out of the way but errors can be shown.
+/// gives a `provided` runtime (and nothing from the caller's: start-up reads the environment, so
+/// a long shell environment would be measured too). `LD_LIBRARY_PATH` is left out: its Lambda
+/// directories do not exist here. Standard output is dropped; standard error is captured
+/// ([`stderr_of`] reads it), so the expected "exiting on 500" messages stay out of the way but
+/// errors can be shown.
 pub fn spawn_bootstrap(program: &Path, args: &[String], addr: SocketAddr) -> io::Result<Child> {
     Command::new(program)
         .args(args)
+        .env_clear()
+        .envs(LAMBDA_ENV.iter().copied())
         .env("AWS_LAMBDA_RUNTIME_API", addr.to_string())
-        .env("AWS_LAMBDA_FUNCTION_NAME", "echo")
-        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
-        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-        .env("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/echo")
-        .env(
-            "AWS_LAMBDA_LOG_STREAM_NAME",
-            "2030/01/01/[$LATEST]00000000000000000000000000000000",
-        )
-        .env("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand")
-        .env("_HANDLER", "bootstrap")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| with_context(e, &format!("starting {}", program.display())))
 }
+
+/// The environment of a 128 MB `provided.al2023` function named `echo` (credentials are dummies).
+const LAMBDA_ENV: &[(&str, &str)] = &[
+    ("PATH", "/usr/local/bin:/usr/bin/:/bin:/opt/bin"),
+    ("LANG", "en_US.UTF-8"),
+    ("TZ", ":UTC"),
+    ("LAMBDA_TASK_ROOT", "/var/task"),
+    ("LAMBDA_RUNTIME_DIR", "/var/runtime"),
+    ("_HANDLER", "bootstrap"),
+    ("AWS_REGION", "us-east-1"),
+    ("AWS_DEFAULT_REGION", "us-east-1"),
+    ("AWS_LAMBDA_FUNCTION_NAME", "echo"),
+    ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128"),
+    ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST"),
+    ("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand"),
+    ("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/echo"),
+    (
+        "AWS_LAMBDA_LOG_STREAM_NAME",
+        "2030/01/01/[$LATEST]0123456789abcdef0123456789abcdef",
+    ),
+    ("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE"),
+    (
+        "AWS_SECRET_ACCESS_KEY",
+        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    ),
+    ("AWS_SESSION_TOKEN", "IQoJb3JpZ2luX2VjEXAMPLETOKEN"),
+    ("AWS_XRAY_CONTEXT_MISSING", "LOG_ERROR"),
+    ("AWS_XRAY_DAEMON_ADDRESS", "169.254.79.129:2000"),
+    ("_AWS_XRAY_DAEMON_ADDRESS", "169.254.79.129"),
+    ("_AWS_XRAY_DAEMON_PORT", "2000"),
+];
 
 /// What an exited `child` wrote to standard error (empty if it was not captured).
 pub fn stderr_of(child: &mut Child) -> String {

@@ -4,7 +4,7 @@
 //! ```text
 //! lzbench roundtrip  --bin NAME=PATH.. --event NAME [--n N] [--rounds R] [--warmup N]
 //!                    timings, CPU time, peak RSS; bootstraps interleaved round by round
-//! lzbench cold-start --bin NAME=PATH.. [--runs N]                  spawn -> first GET /next
+//! lzbench cold-start --bin NAME=PATH.. [--runs N] [--settle-ms MS]  spawn -> first GET /next
 //! lzbench drive      --event NAME --n N -- CMD [ARGS..]             N invocations of CMD (for
 //!                                                                    strace / valgrind wrappers)
 //! common: [--cpu N] (pin; default 0, -1 for none) [--events-dir DIR] [--timeout-s S]
@@ -36,6 +36,8 @@ struct Args {
     events_dir: PathBuf,
     name: String,
     timeout: Duration,
+    /// Pause after each cold start.
+    settle: Duration,
     wrapped: Vec<String>,
 }
 
@@ -57,6 +59,7 @@ fn parse_args() -> Result<Args, String> {
         events_dir: mock::events_dir(&repo),
         name: String::new(),
         timeout: Duration::from_secs(30),
+        settle: Duration::ZERO,
         wrapped: Vec::new(),
     };
     while let Some(flag) = it.next() {
@@ -96,6 +99,7 @@ fn parse_args() -> Result<Args, String> {
             }
             "--events-dir" => a.events_dir = value.into(),
             "--name" => a.name = value,
+            "--settle-ms" => a.settle = Duration::from_millis(num(&value)?),
             "--timeout-s" => a.timeout = Duration::from_secs(num(&value)?),
             _ => return Err(format!("unknown option {flag}")),
         }
@@ -341,7 +345,9 @@ fn cold_start(a: &Args) -> io::Result<String> {
             if run > 0 {
                 times[i].push(t1.duration_since(t0).as_nanos() as u64);
             }
-            std::thread::sleep(Duration::from_millis(5));
+            if !a.settle.is_zero() {
+                std::thread::sleep(a.settle);
+            }
         }
     }
     let mut lines = Vec::new();
