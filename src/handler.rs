@@ -184,9 +184,12 @@ impl<'a> Context<'a> {
         }
     }
 
-    /// The deadline as a [`SystemTime`], when Lambda sent one.
+    /// The deadline as a [`SystemTime`], when Lambda sent one. A value too small to be epoch
+    /// milliseconds (before September 2001) reads as no deadline: `cargo lambda watch` sends
+    /// the function timeout (`600000`) there, not a point in time.
     pub fn deadline(&self) -> Option<SystemTime> {
         self.deadline_ms
+            .filter(|&ms| ms >= EARLIEST_DEADLINE_MS)
             .map(|ms| UNIX_EPOCH + Duration::from_millis(ms))
     }
 
@@ -200,6 +203,9 @@ impl<'a> Context<'a> {
         )
     }
 }
+
+/// Deadlines below this many epoch milliseconds (2001-09-09) are not timestamps.
+const EARLIEST_DEADLINE_MS: u64 = 1_000_000_000_000;
 
 /// Longest error message kept, in bytes; longer messages are cut at a character boundary.
 pub const MAX_ERROR_MESSAGE: usize = 1024;
@@ -481,8 +487,10 @@ mod tests {
         let config = Config::default();
         let mut ctx = Context::for_test("id", &config);
         assert_eq!(ctx.remaining(), None);
-        ctx.deadline_ms = Some(1);
+        ctx.deadline_ms = Some(1_500_000_000_000); // 2017
         assert_eq!(ctx.remaining(), Some(Duration::ZERO));
+        ctx.deadline_ms = Some(600_000); // cargo lambda's "ten minutes"
+        assert_eq!((ctx.deadline(), ctx.remaining()), (None, None));
         let far = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap()

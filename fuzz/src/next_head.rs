@@ -107,7 +107,7 @@ pub fn next_head(data: &[u8]) {
     assert!(head.len <= MAX_HEAD);
     // httparse reads any three digits; `000`-`099` come through as they are (the runtime must
     // treat them like any other unexpected status).
-    assert!(head.status <= 999, "status {}", head.status);
+    assert!((100..=999).contains(&head.status), "status {}", head.status);
     assert!(
         data[..head.len].ends_with(b"\n\n") || data[..head.len].ends_with(b"\n\r\n"),
         "head does not end with a blank line"

@@ -95,6 +95,10 @@ pub fn parse_head(buf: &[u8]) -> Result<Option<Head>, ProtoError> {
         return Err(ProtoError::HeadTooLarge);
     }
     let status = response.code.ok_or(ProtoError::BadHead)?;
+    if status < 100 {
+        // httparse takes any three digits; 000-099 is no HTTP status.
+        return Err(ProtoError::BadHead);
+    }
     let http10 = response.version == Some(0);
     let mut keep_alive = !http10;
     let mut content_length: Option<u64> = None;
@@ -384,6 +388,7 @@ content-length: 0\r\n\r\n";
                 Err(ProtoError::UnsupportedTransferEncoding),
             ),
             (b"HTTP/1.1 200 OK\r\n\r\n", Ok((Framing::UntilClose, false))),
+            (b"HTTP/1.1 020 OK\r\n\r\n", Err(ProtoError::BadHead)),
             (
                 b"HTTP/1.1 204 No Content\r\n\r\n",
                 Ok((Framing::Length(0), true)),
