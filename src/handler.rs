@@ -125,22 +125,33 @@ pub struct Config {
 
 impl Config {
     /// Reads the configuration from the process environment. Missing variables read as empty.
+    ///
+    /// One pass over the environment (each `std::env::var` would scan all of it again: this
+    /// runs before the first request, so it counts in the cold start).
     pub fn from_env() -> Config {
-        let var = |name: &str| std::env::var(name).unwrap_or_default();
-        Config {
-            function_name: var("AWS_LAMBDA_FUNCTION_NAME"),
-            memory_size_mb: var("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
-                .trim()
-                .parse()
-                .unwrap_or(0),
-            function_version: var("AWS_LAMBDA_FUNCTION_VERSION"),
-            log_group_name: var("AWS_LAMBDA_LOG_GROUP_NAME"),
-            log_stream_name: var("AWS_LAMBDA_LOG_STREAM_NAME"),
-            handler: var("_HANDLER"),
-            initialization_type: var("AWS_LAMBDA_INITIALIZATION_TYPE"),
-            log_format: var("AWS_LAMBDA_LOG_FORMAT"),
-            log_level: var("AWS_LAMBDA_LOG_LEVEL"),
+        let mut config = Config::default();
+        for (name, value) in std::env::vars_os() {
+            let (Some(name), Ok(value)) = (name.to_str(), value.into_string()) else {
+                continue;
+            };
+            let slot = match name {
+                "AWS_LAMBDA_FUNCTION_NAME" => &mut config.function_name,
+                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE" => {
+                    config.memory_size_mb = value.trim().parse().unwrap_or(0);
+                    continue;
+                }
+                "AWS_LAMBDA_FUNCTION_VERSION" => &mut config.function_version,
+                "AWS_LAMBDA_LOG_GROUP_NAME" => &mut config.log_group_name,
+                "AWS_LAMBDA_LOG_STREAM_NAME" => &mut config.log_stream_name,
+                "_HANDLER" => &mut config.handler,
+                "AWS_LAMBDA_INITIALIZATION_TYPE" => &mut config.initialization_type,
+                "AWS_LAMBDA_LOG_FORMAT" => &mut config.log_format,
+                "AWS_LAMBDA_LOG_LEVEL" => &mut config.log_level,
+                _ => continue,
+            };
+            *slot = value;
         }
+        config
     }
 }
 
@@ -480,6 +491,42 @@ mod tests {
         let mut failing = handler_fn(|_event, ctx| Err(Error::function("Nope", ctx.request_id)));
         let err = failing.handle(&mut buf, &ctx).unwrap_err();
         assert_eq!((err.error_type(), err.message()), ("Function.Nope", "id"));
+    }
+
+    #[test]
+    fn config_is_read_from_the_lambda_environment() {
+        // Only this test reads or writes these variables.
+        let vars = [
+            ("AWS_LAMBDA_FUNCTION_NAME", "fn-a"),
+            ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "1769"),
+            ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST"),
+            ("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/fn-a"),
+            ("AWS_LAMBDA_LOG_STREAM_NAME", "2026/11/22/[$LATEST]abc"),
+            ("_HANDLER", "bootstrap"),
+            ("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand"),
+            ("AWS_LAMBDA_LOG_FORMAT", "JSON"),
+            ("AWS_LAMBDA_LOG_LEVEL", "DEBUG"),
+        ];
+        for (k, v) in vars {
+            std::env::set_var(k, v);
+        }
+        let config = Config::from_env();
+        assert_eq!(
+            config,
+            Config {
+                function_name: "fn-a".into(),
+                memory_size_mb: 1769,
+                function_version: "$LATEST".into(),
+                log_group_name: "/aws/lambda/fn-a".into(),
+                log_stream_name: "2026/11/22/[$LATEST]abc".into(),
+                handler: "bootstrap".into(),
+                initialization_type: "on-demand".into(),
+                log_format: "JSON".into(),
+                log_level: "DEBUG".into(),
+            }
+        );
+        std::env::set_var("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "lots");
+        assert_eq!(Config::from_env().memory_size_mb, 0);
     }
 
     #[test]

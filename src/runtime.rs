@@ -74,12 +74,41 @@ pub(crate) struct Settings {
 struct Buffers {
     /// `GET /next`, written once.
     next: Vec<u8>,
+    /// Request heads, error documents and acknowledgements ([`Scratch`]), in one zeroed
+    /// allocation large enough to come straight from the OS as untouched pages: no `memset` and
+    /// no page fault at start-up, where three small ones would be cleared by the allocator.
+    scratch: Box<[u8]>,
+}
+
+/// Size of [`Buffers::scratch`]: the three parts, rounded up past glibc's `mmap` threshold
+/// (128 KiB); the acknowledgement part gets what is left over.
+const SCRATCH_CAPACITY: usize = {
+    let parts = HEAD_CAPACITY + ERROR_BODY_CAPACITY + ACK_CAPACITY;
+    if parts > 256 * 1024 {
+        parts
+    } else {
+        256 * 1024
+    }
+};
+
+/// The parts of [`Buffers::scratch`].
+struct Scratch<'b> {
     /// Request heads.
-    head: Box<[u8]>,
+    head: &'b mut [u8],
     /// Error documents.
-    error_body: Box<[u8]>,
+    error_body: &'b mut [u8],
     /// Acknowledgements (and whatever arrives right after them).
-    ack: Box<[u8]>,
+    ack: &'b mut [u8],
+}
+
+fn split(scratch: &mut [u8]) -> Scratch<'_> {
+    let (head, rest) = scratch.split_at_mut(HEAD_CAPACITY);
+    let (error_body, ack) = rest.split_at_mut(ERROR_BODY_CAPACITY);
+    Scratch {
+        head,
+        error_body,
+        ack,
+    }
 }
 
 /// The receive side of `/next`: buffer, fill level, reader.
@@ -138,9 +167,7 @@ impl<I: Io> Session<I> {
             settings,
             bufs: Buffers {
                 next,
-                head: vec![0u8; HEAD_CAPACITY].into_boxed_slice(),
-                error_body: vec![0u8; ERROR_BODY_CAPACITY].into_boxed_slice(),
-                ack: vec![0u8; ACK_CAPACITY].into_boxed_slice(),
+                scratch: vec![0u8; SCRATCH_CAPACITY].into_boxed_slice(),
             },
             connected: false,
             next_failures: 0,
@@ -367,7 +394,7 @@ impl<I: Io> Session<I> {
         recv.reader.reset();
         if let Some(range) = leftover.bytes {
             let n = range.len();
-            recv.buf[..n].copy_from_slice(&self.bufs.ack[range]);
+            recv.buf[..n].copy_from_slice(&split(&mut self.bufs.scratch).ack[range]);
             recv.filled = n;
         }
         Ok(leftover.polling)
@@ -391,8 +418,13 @@ impl<I: Io> Session<I> {
             ..
         } = self;
         let ep = &settings.endpoint;
-        let mut head = Writer::new(&mut bufs.head);
-        let mut error_body = Writer::new(&mut bufs.error_body);
+        let Scratch {
+            head,
+            error_body,
+            ack,
+        } = split(&mut bufs.scratch);
+        let mut head = Writer::new(head);
+        let mut error_body = Writer::new(error_body);
         let (body, what): (&[u8], &'static str) = match reply {
             Reply::Response(body) => {
                 if request::write_response_head(
@@ -447,7 +479,7 @@ impl<I: Io> Session<I> {
             let mut filled = 0;
             let mut reader = Reader::new(ACK_BODY_LIMIT, true);
             let result = match sent {
-                Ok(()) => read_message(io, &mut bufs.ack, &mut filled, &mut reader),
+                Ok(()) => read_message(io, ack, &mut filled, &mut reader),
                 Err(e) => Err(ReadError::Connection(e)),
             };
             match result {
@@ -519,8 +551,13 @@ impl<I: Io> Session<I> {
             connected,
             ..
         } = self;
-        let mut head = Writer::new(&mut bufs.head);
-        let mut body = Writer::new(&mut bufs.error_body);
+        let Scratch {
+            head,
+            error_body,
+            ack,
+        } = split(&mut bufs.scratch);
+        let mut head = Writer::new(head);
+        let mut body = Writer::new(error_body);
         let wrote = request::write_error_body(&mut body, failure.error_type(), failure.message())
             .and_then(|()| {
                 request::write_init_error_head(
@@ -541,7 +578,7 @@ impl<I: Io> Session<I> {
             let mut filled = 0;
             let mut reader = Reader::new(ACK_BODY_LIMIT, true);
             let result = match io.write_all(&mut slices) {
-                Ok(()) => read_message(io, &mut bufs.ack, &mut filled, &mut reader),
+                Ok(()) => read_message(io, ack, &mut filled, &mut reader),
                 Err(e) => Err(ReadError::Connection(e)),
             };
             match result {
@@ -643,10 +680,11 @@ impl<I: Io> Session<I> {
         let Ok(ctx) = context_for(head, head_bytes, &settings.config) else {
             return Ok(());
         };
+        let scratch = split(&mut bufs.scratch);
         let mut sink = Sink {
             io,
             endpoint: &settings.endpoint,
-            head: &mut bufs.head,
+            head: scratch.head,
             request_id,
             invocation_id,
             head_sent: false,
@@ -675,7 +713,7 @@ impl<I: Io> Session<I> {
             sink.finish(
                 &content_type[..ct_len],
                 result.as_ref().err(),
-                &mut bufs.error_body,
+                scratch.error_body,
             )
             .map_err(|e| {
                 log(format_args!("streamed response could not be finished: {e}"));
@@ -684,7 +722,7 @@ impl<I: Io> Session<I> {
         if finished.is_ok() {
             let mut filled = 0;
             let mut reader = Reader::new(ACK_BODY_LIMIT, true);
-            let ack = read_message(io, &mut bufs.ack, &mut filled, &mut reader);
+            let ack = read_message(io, scratch.ack, &mut filled, &mut reader);
             io.close();
             *connected = false;
             return match ack {
