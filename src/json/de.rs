@@ -187,14 +187,22 @@ pub(crate) struct Deserializer<'t, 'de> {
 }
 
 impl<'de> Deserializer<'_, 'de> {
+    #[inline]
     fn peek(&self) -> Result<Node<'de>, DeError> {
-        self.nodes
-            .get(self.pos)
-            .copied()
-            .ok_or_else(|| DeError::new(format_args!("unexpected end of the event")).at(self.pos))
+        match self.nodes.get(self.pos) {
+            Some(node) => Ok(*node),
+            None => Err(self.end_of_event()),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn end_of_event(&self) -> DeError {
+        DeError::new(format_args!("unexpected end of the event")).at(self.pos)
     }
 
     /// Moves past the value at `start` (wherever a visitor left off inside it).
+    #[inline]
     fn skip_value_at(&mut self, start: usize) {
         self.pos = start + self.nodes.get(start).map_or(1, span);
     }

@@ -12,7 +12,11 @@ use std::cell::RefCell;
 use serde::Deserialize;
 use simd_json::Node;
 
-use super::{Json, JsonHandler, JsonWriter, Limits, Typed, TypedHandler, Value, WriteError};
+use super::fast::Fast;
+use super::{
+    decode_fast, Json, JsonHandler, JsonWriter, Limits, Parser, Typed, TypedHandler, Value,
+    WriteError,
+};
 use crate::{Config, Context, Error, Handler};
 
 /// Small buffers: fuzz inputs are small, and larger ones exercise the growth path.
@@ -99,11 +103,177 @@ impl TypedHandler for TypedProbe {
 
 thread_local! {
     static ADAPTERS: RefCell<Option<(Json<Echo>, Typed<TypedProbe>)>> = const { RefCell::new(None) };
+    static PATHS: RefCell<Option<Paths>> = const { RefCell::new(None) };
+}
+
+/// Any JSON value, as serde's visitor calls describe it: which `visit_*` method, with what.
+/// Compares the two deserializers call for call.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Any {
+    Unit,
+    Bool(bool),
+    U64(u64),
+    I64(i64),
+    /// The bits, so that `-0.0` and `0.0` differ.
+    F64(u64),
+    /// Borrowed (`visit_borrowed_str`) or not.
+    Str(String, bool),
+    Seq(Vec<Any>),
+    Map(Vec<(Any, Any)>),
+}
+
+impl<'de> Deserialize<'de> for Any {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Any, D::Error> {
+        struct AnyVisitor;
+        impl<'de> serde::de::Visitor<'de> for AnyVisitor {
+            type Value = Any;
+            fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_unit<E>(self) -> Result<Any, E> {
+                Ok(Any::Unit)
+            }
+            fn visit_bool<E>(self, b: bool) -> Result<Any, E> {
+                Ok(Any::Bool(b))
+            }
+            fn visit_u64<E>(self, n: u64) -> Result<Any, E> {
+                Ok(Any::U64(n))
+            }
+            fn visit_i64<E>(self, n: i64) -> Result<Any, E> {
+                Ok(Any::I64(n))
+            }
+            fn visit_f64<E>(self, x: f64) -> Result<Any, E> {
+                Ok(Any::F64(x.to_bits()))
+            }
+            fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Any, E> {
+                Ok(Any::Str(s.to_owned(), true))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Any, E> {
+                Ok(Any::Str(s.to_owned(), false))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut a: A) -> Result<Any, A::Error> {
+                let mut items = Vec::new();
+                while let Some(item) = a.next_element()? {
+                    items.push(item);
+                }
+                Ok(Any::Seq(items))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<Any, A::Error> {
+                let mut members = Vec::new();
+                while let Some(member) = a.next_entry()? {
+                    members.push(member);
+                }
+                Ok(Any::Map(members))
+            }
+        }
+        d.deserialize_any(AnyVisitor)
+    }
+}
+
+/// A type to deserialize, borrowing from the event for any lifetime.
+pub(crate) trait Decode {
+    type Out<'de>: Deserialize<'de>;
+}
+
+/// [`Any`] values.
+pub(crate) struct AnyValue;
+
+impl Decode for AnyValue {
+    type Out<'de> = Any;
+}
+
+/// The typed probe.
+struct ProbeEvent;
+
+impl Decode for ProbeEvent {
+    type Out<'de> = Probe<'de>;
+}
+
+/// The typed fast path and the tape path, each with its own buffers.
+struct Paths {
+    fast: Fast,
+    fast_parser: Parser,
+    tape: Parser,
+}
+
+/// What one path made of an event.
+#[derive(Debug, PartialEq)]
+pub(crate) enum Outcome<T> {
+    /// Deserialized.
+    Value(T),
+    /// The fast path gave up (the adapter then takes the tape path).
+    Gave,
+    /// The tape path refused it: invalid JSON, or not a `T`.
+    Refused(String),
+}
+
+/// Deserializes `data` into `T` on the typed fast path and on the tape path, and checks that
+/// they agree: whatever the fast path accepts, the tape path accepts with an equal value
+/// (`same`); when the fast path gives up, the event is as it arrived, so the tape path reads
+/// the same bytes. Returns both outcomes (fast, tape).
+pub(crate) fn fast_against_tape<T: Decode, R: PartialEq + core::fmt::Debug>(
+    data: &[u8],
+    same: impl for<'a> Fn(&T::Out<'a>) -> R,
+) -> (Outcome<R>, Outcome<R>) {
+    PATHS.with(|cell| {
+        let mut cell = cell.borrow_mut();
+        let paths = cell.get_or_insert_with(|| {
+            let limits = limits();
+            Paths {
+                fast: Fast::new(limits.max_event - 1, limits.max_depth),
+                fast_parser: Parser::new(limits),
+                tape: Parser::new(limits),
+            }
+        });
+        let mut event = data.to_vec();
+        let tape = match paths.tape.parse::<T::Out<'_>>(&mut event) {
+            Ok(t) => Outcome::Value(same(&t)),
+            Err(e) => Outcome::Refused(e.to_string()),
+        };
+        let mut event = data.to_vec();
+        let mut fast = Outcome::Gave;
+        if paths.fast.prepare(&mut paths.fast_parser, &event).is_ok() {
+            let mut changed = false;
+            if let Ok(t) = decode_fast::<T::Out<'_>>(
+                &mut paths.fast,
+                &paths.fast_parser,
+                &mut event,
+                &mut changed,
+            ) {
+                fast = Outcome::Value(same(&t));
+            }
+            if changed {
+                paths.fast.restore(&mut event);
+            }
+        }
+        match (&fast, &tape) {
+            (Outcome::Value(f), Outcome::Value(t)) => {
+                assert_eq!(
+                    f,
+                    t,
+                    "the fast path read {:?} differently",
+                    String::from_utf8_lossy(data)
+                );
+            }
+            (Outcome::Value(f), _) => panic!(
+                "the fast path accepted {:?} as {f:?}; the tape path: {tape:?}",
+                String::from_utf8_lossy(data)
+            ),
+            _ => assert_eq!(
+                event, data,
+                "a fast path that gave up left the event changed"
+            ),
+        }
+        (fast, tape)
+    })
 }
 
 /// Runs `data` as an event through the untyped adapter (copying it through the writer) and the
 /// typed adapter. Checks: no panic; invalid JSON is refused as `Runtime.InvalidJson`; a copied
-/// event parses back to the same tape (same strings, same numbers, same structure).
+/// event parses back to the same tape (same strings, same numbers, same structure); the typed
+/// fast path accepts only what the tape path accepts, and reads it as the tape path does
+/// (every serde visitor call, and a typed probe), leaving the event as it arrived when it gives
+/// up.
 pub fn event(data: &[u8]) {
     let config = Config::default();
     let ctx = Context::for_test("fuzz", &config);
@@ -141,6 +311,10 @@ pub fn event(data: &[u8]) {
             );
         }
     });
+    // The typed fast path against the tape path: generic values, and a typed probe (field
+    // names, enums, options, tuples, maps with number keys).
+    fast_against_tape::<AnyValue, Any>(data, Any::clone);
+    fast_against_tape::<ProbeEvent, String>(data, |p| format!("{p:?}"));
 }
 
 /// A tape with owned strings, to compare two parses.

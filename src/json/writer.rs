@@ -5,8 +5,9 @@
 //! value without a key inside an object. The first failure sticks: every later call returns
 //! the same error, so a handler that ignores one still cannot produce a corrupt document.
 //!
-//! Strings go through [`crate::proto::request::push_json_str_contents`] (quotes, backslashes
-//! and control characters escaped, other UTF-8 as it is), integers through `itoa`, floats
+//! Strings are escaped as JSON requires (quotes, backslashes and control characters; other
+//! UTF-8 as it is), after a check 8 bytes at a time finds most need nothing; integers go
+//! through `itoa`, floats
 //! through `core::fmt`'s shortest round-trip formatting (non-finite floats become `null`).
 
 use core::fmt;
@@ -14,7 +15,7 @@ use core::fmt;
 use simd_json::{Node, StaticNode};
 
 use super::value::{to_f64, Kind, Value};
-use crate::proto::request::{push_base64, push_json_str_contents, Full, Writer};
+use crate::proto::request::{push_base64, Full, Writer};
 
 /// Deepest nesting of arrays and objects a [`JsonWriter`] accepts (simd-json's default limit).
 pub const MAX_DEPTH: usize = 1024;
@@ -60,28 +61,48 @@ enum Pos {
     AfterKey,
 }
 
+/// Words of the container bit set: [`MAX_DEPTH`] levels for the document, and as many again
+/// for a document written inside it by [`JsonWriter::json_string`].
+const LEVEL_WORDS: usize = 2 * MAX_DEPTH / 64;
+
 /// The nesting state: which open containers are objects, how deep, where in the innermost.
+///
+/// Depths count from `base`, the top level of the document being written: 0 for the whole
+/// document, the outer depth inside [`JsonWriter::json_string`], whose inner document stacks
+/// its containers on top of the outer ones (so nothing is saved or copied for it).
 #[derive(Debug, Clone, Copy)]
 struct Nesting {
-    objects: [u64; MAX_DEPTH / 64],
+    objects: [u64; LEVEL_WORDS],
     depth: usize,
+    base: usize,
     pos: Pos,
+    /// Whether the innermost open container is an object (false at the top level).
+    in_object: bool,
 }
 
 impl Nesting {
     const fn new() -> Nesting {
         Nesting {
-            objects: [0; MAX_DEPTH / 64],
+            objects: [0; LEVEL_WORDS],
             depth: 0,
+            base: 0,
             pos: Pos::Start,
+            in_object: false,
         }
     }
 
-    fn in_object(&self) -> bool {
-        let level = self.depth - 1;
+    /// True at the top level of the current document.
+    #[inline]
+    fn at_top(&self) -> bool {
+        self.depth == self.base
+    }
+
+    #[inline]
+    fn level_is_object(&self, level: usize) -> bool {
         self.objects[level / 64] & (1 << (level % 64)) != 0
     }
 
+    #[inline]
     fn push(&mut self, object: bool) {
         let level = self.depth;
         let bit = 1u64 << (level % 64);
@@ -92,10 +113,19 @@ impl Nesting {
         }
         self.depth += 1;
         self.pos = Pos::First;
+        self.in_object = object;
     }
 
+    #[inline]
+    fn pop(&mut self) {
+        self.depth -= 1;
+        self.pos = Pos::AfterValue;
+        self.in_object = !self.at_top() && self.level_is_object(self.depth - 1);
+    }
+
+    #[inline]
     fn is_complete(&self) -> bool {
-        self.depth == 0 && self.pos == Pos::AfterValue
+        self.at_top() && self.pos == Pos::AfterValue
     }
 }
 
@@ -119,8 +149,8 @@ impl Nesting {
 /// assert_eq!(w.written(), br#"{"ok":true,"name":"tab\there","ids":[1,-2],"ratio":0.25}"#);
 /// ```
 pub struct JsonWriter<'b> {
-    out: Writer<'b>,
-    capacity: usize,
+    buf: &'b mut [u8],
+    len: usize,
     nesting: Nesting,
     /// Inside [`JsonWriter::json_string`]: everything written is escaped once more.
     escape: bool,
@@ -130,8 +160,8 @@ pub struct JsonWriter<'b> {
 impl fmt::Debug for JsonWriter<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("JsonWriter")
-            .field("len", &self.out.len())
-            .field("capacity", &self.capacity)
+            .field("len", &self.len)
+            .field("capacity", &self.buf.len())
             .field("depth", &self.nesting.depth)
             .field("error", &self.error)
             .finish()
@@ -140,11 +170,11 @@ impl fmt::Debug for JsonWriter<'_> {
 
 impl<'b> JsonWriter<'b> {
     /// A writer that fills `buf` from the start and never writes past its end.
+    #[inline]
     pub fn new(buf: &'b mut [u8]) -> JsonWriter<'b> {
-        let capacity = buf.len();
         JsonWriter {
-            out: Writer::new(buf),
-            capacity,
+            buf,
+            len: 0,
             nesting: Nesting::new(),
             escape: false,
             error: None,
@@ -153,22 +183,22 @@ impl<'b> JsonWriter<'b> {
 
     /// The bytes written so far.
     pub fn written(&self) -> &[u8] {
-        self.out.written()
+        &self.buf[..self.len]
     }
 
     /// Bytes written so far.
     pub fn len(&self) -> usize {
-        self.out.len()
+        self.len
     }
 
     /// True when nothing was written.
     pub fn is_empty(&self) -> bool {
-        self.out.is_empty()
+        self.len == 0
     }
 
     /// The buffer size.
     pub fn capacity(&self) -> usize {
-        self.capacity
+        self.buf.len()
     }
 
     /// The first error any call returned, if one did.
@@ -190,7 +220,7 @@ impl<'b> JsonWriter<'b> {
         }
         match self.nesting.pos {
             Pos::Start => Ok(0),
-            _ if self.nesting.is_complete() => Ok(self.out.len()),
+            _ if self.nesting.is_complete() => Ok(self.len),
             _ => Err(WriteError::Misuse(
                 "the document is incomplete: a container is still open",
             )),
@@ -199,70 +229,158 @@ impl<'b> JsonWriter<'b> {
 
     // ----- the byte sink -----
 
+    #[cold]
     fn full(&self) -> WriteError {
         WriteError::Full {
-            capacity: self.capacity,
+            capacity: self.buf.len(),
         }
     }
 
-    /// Writes JSON syntax (or a number, or a raw fragment).
+    /// Appends `bytes` as they are, or fails without writing anything.
+    #[inline]
+    fn push(&mut self, bytes: &[u8]) -> Result<(), WriteError> {
+        match self.buf.get_mut(self.len..self.len + bytes.len()) {
+            Some(dst) => {
+                copy_small(dst, bytes);
+                self.len += bytes.len();
+                Ok(())
+            }
+            None => Err(self.full()),
+        }
+    }
+
+    /// Writes JSON syntax (or a number, or a raw fragment): escaped inside `json_string`.
     #[inline]
     fn emit(&mut self, s: &str) -> Result<(), WriteError> {
-        let r = if self.escape && !is_plain(s.as_bytes()) {
-            push_json_str_contents(&mut self.out, s)
+        if self.escape {
+            self.contents(s.as_bytes(), false)
         } else {
-            self.out.push(s.as_bytes())
-        };
-        r.map_err(|Full| self.full())
+            self.push(s.as_bytes())
+        }
+    }
+
+    /// Writes one byte of JSON syntax that never needs escaping (`,` `:` `{` `}` `[` `]`).
+    #[inline]
+    fn emit_byte(&mut self, b: u8) -> Result<(), WriteError> {
+        match self.buf.get_mut(self.len) {
+            Some(dst) => {
+                *dst = b;
+                self.len += 1;
+                Ok(())
+            }
+            None => Err(self.full()),
+        }
     }
 
     /// Writes `"`, escaped inside `json_string`.
     #[inline]
     fn quote(&mut self) -> Result<(), WriteError> {
         let token: &[u8] = if self.escape { b"\\\"" } else { b"\"" };
-        self.out.push(token).map_err(|Full| self.full())
+        self.push(token)
     }
 
     /// Writes `":` after a key, escaped inside `json_string`.
     #[inline]
     fn quote_colon(&mut self) -> Result<(), WriteError> {
         let token: &[u8] = if self.escape { b"\\\":" } else { b"\":" };
-        self.out.push(token).map_err(|Full| self.full())
+        self.push(token)
     }
 
-    /// Writes the escaped contents of a string value.
+    /// Writes `bytes` (UTF-8 text) as string contents: escaped once for the document, and
+    /// once more inside `json_string`. With `text` false, `bytes` is JSON syntax, escaped only
+    /// inside `json_string`.
     #[inline]
-    fn emit_contents(&mut self, s: &str) -> Result<(), WriteError> {
+    fn contents(&mut self, bytes: &[u8], text: bool) -> Result<(), WriteError> {
         // Text without bytes to escape is the same escaped once or twice: copy it.
-        if is_plain(s.as_bytes()) {
-            return self.out.push(s.as_bytes()).map_err(|Full| self.full());
+        if is_plain(bytes) {
+            return self.push(bytes);
         }
-        if !self.escape {
-            return push_json_str_contents(&mut self.out, s).map_err(|Full| self.full());
+        let times = usize::from(text) + usize::from(self.escape);
+        self.escaped(bytes, times)
+    }
+
+    /// Writes `bytes` escaped `times` times (0, 1 or 2), copying the runs that need nothing.
+    #[cold]
+    fn escaped(&mut self, bytes: &[u8], times: usize) -> Result<(), WriteError> {
+        if times == 0 {
+            return self.push(bytes);
         }
-        // Inside `json_string`: escape each piece for the inner document, then escape the
-        // result again for the outer string.
-        const CHUNK: usize = 64;
-        let mut rest = s;
-        while !rest.is_empty() {
-            let mut cut = rest.len().min(CHUNK);
-            while !rest.is_char_boundary(cut) {
-                cut -= 1;
+        let mut start = 0;
+        for (i, &b) in bytes.iter().enumerate() {
+            if !needs_escape(b) {
+                continue;
             }
-            let (chunk, tail) = rest.split_at(cut);
-            // One byte escapes to at most 6 (`\u00XX`).
-            let mut scratch = [0u8; CHUNK * 6];
-            let mut inner = Writer::new(&mut scratch);
-            let once = push_json_str_contents(&mut inner, chunk)
-                .ok()
-                .and_then(|()| core::str::from_utf8(inner.written()).ok())
-                .ok_or(WriteError::Misuse(
-                    "internal: escaping did not fit its scratch buffer",
-                ))?;
-            push_json_str_contents(&mut self.out, once).map_err(|Full| self.full())?;
-            rest = tail;
+            self.push(&bytes[start..i])?;
+            let mut once = [0u8; 6];
+            let once = escape_byte(b, &mut once);
+            if times == 1 {
+                self.push(once)?;
+            } else {
+                // Each byte of an escape sequence is `\`, `"`, a letter or a digit.
+                for &e in once {
+                    let twice: &[u8] = match e {
+                        b'\\' => b"\\\\",
+                        b'"' => b"\\\"",
+                        _ => core::slice::from_ref(&e),
+                    };
+                    self.push(twice)?;
+                }
+            }
+            start = i + 1;
         }
+        self.push(&bytes[start..])
+    }
+
+    /// Writes `,` if `comma`, then `s` as a quoted string (escaped), then `:` if `colon`: in
+    /// one step when `s` needs no escaping.
+    #[inline(always)]
+    fn quoted(&mut self, comma: bool, s: &str, colon: bool) -> Result<(), WriteError> {
+        let bytes = s.as_bytes();
+        if !is_plain(bytes) {
+            return self.quoted_escaped(comma, bytes, colon);
+        }
+        let quote = 1 + usize::from(self.escape);
+        let need = usize::from(comma) + 2 * quote + bytes.len() + usize::from(colon);
+        let len = self.len;
+        let Some(dst) = self.buf.get_mut(len..len + need) else {
+            return Err(self.full());
+        };
+        let mut at = usize::from(comma);
+        if comma {
+            dst[0] = b',';
+        }
+        // Inside `json_string` the quotes are escaped: `\"`.
+        if quote == 2 {
+            dst[at] = b'\\';
+        }
+        dst[at + quote - 1] = b'"';
+        at += quote;
+        copy_small(&mut dst[at..at + bytes.len()], bytes);
+        at += bytes.len();
+        if quote == 2 {
+            dst[at] = b'\\';
+        }
+        dst[at + quote - 1] = b'"';
+        if colon {
+            dst[at + quote] = b':';
+        }
+        self.len = len + need;
         Ok(())
+    }
+
+    /// [`JsonWriter::quoted`] for text that needs escaping.
+    #[cold]
+    fn quoted_escaped(&mut self, comma: bool, bytes: &[u8], colon: bool) -> Result<(), WriteError> {
+        if comma {
+            self.emit_byte(b',')?;
+        }
+        self.quote()?;
+        self.escaped(bytes, 1 + usize::from(self.escape))?;
+        if colon {
+            self.quote_colon()
+        } else {
+            self.quote()
+        }
     }
 
     // ----- the structure -----
@@ -287,26 +405,32 @@ impl<'b> JsonWriter<'b> {
     /// Checks that a value may come next and writes the comma in front of it if needed.
     #[inline]
     fn before_value(&mut self) -> Result<(), WriteError> {
-        if self.nesting.depth == 0 {
-            return match self.nesting.pos {
-                Pos::Start => Ok(()),
-                _ => Err(WriteError::Misuse(
-                    "a JSON document has exactly one top-level value",
-                )),
-            };
+        if self.value_comma()? {
+            self.emit_byte(b',')?;
         }
-        if self.nesting.in_object() {
+        Ok(())
+    }
+
+    /// Checks that a value may come next; true when a comma must precede it.
+    #[inline]
+    fn value_comma(&self) -> Result<bool, WriteError> {
+        if self.nesting.in_object {
             return match self.nesting.pos {
-                Pos::AfterKey => Ok(()),
+                Pos::AfterKey => Ok(false),
                 _ => Err(WriteError::Misuse(
                     "a value inside an object needs a key first",
                 )),
             };
         }
-        match self.nesting.pos {
-            Pos::AfterValue => self.emit(","),
-            _ => Ok(()),
+        if self.nesting.at_top() {
+            return match self.nesting.pos {
+                Pos::Start => Ok(false),
+                _ => Err(WriteError::Misuse(
+                    "a JSON document has exactly one top-level value",
+                )),
+            };
         }
+        Ok(self.nesting.pos == Pos::AfterValue)
     }
 
     #[inline]
@@ -385,10 +509,8 @@ impl<'b> JsonWriter<'b> {
     /// Writes a string value, escaped.
     pub fn str(&mut self, s: &str) -> Result<(), WriteError> {
         self.op(|w| {
-            w.before_value()?;
-            w.quote()?;
-            w.emit_contents(s)?;
-            w.quote()?;
+            let comma = w.value_comma()?;
+            w.quoted(comma, s, false)?;
             w.nesting.pos = Pos::AfterValue;
             Ok(())
         })
@@ -428,7 +550,11 @@ impl<'b> JsonWriter<'b> {
             w.before_value()?;
             w.quote()?;
             // Base64 text needs no escaping, even inside `json_string`.
-            push_base64(&mut w.out, bytes).map_err(|Full| w.full())?;
+            let mut out = Writer::new(&mut w.buf[w.len..]);
+            let pushed = push_base64(&mut out, bytes);
+            let written = out.len();
+            pushed.map_err(|Full| w.full())?;
+            w.len += written;
             w.quote()?;
             w.nesting.pos = Pos::AfterValue;
             Ok(())
@@ -450,13 +576,14 @@ impl<'b> JsonWriter<'b> {
         self.begin(false)
     }
 
+    #[inline]
     fn begin(&mut self, object: bool) -> Result<(), WriteError> {
         self.op(|w| {
             w.before_value()?;
-            if w.nesting.depth >= MAX_DEPTH {
+            if w.nesting.depth - w.nesting.base >= MAX_DEPTH {
                 return Err(WriteError::Misuse("nesting deeper than MAX_DEPTH"));
             }
-            w.emit(if object { "{" } else { "[" })?;
+            w.emit_byte(if object { b'{' } else { b'[' })?;
             w.nesting.push(object);
             Ok(())
         })
@@ -472,9 +599,10 @@ impl<'b> JsonWriter<'b> {
         self.end(false)
     }
 
+    #[inline]
     fn end(&mut self, object: bool) -> Result<(), WriteError> {
         self.op(|w| {
-            if w.nesting.depth == 0 || w.nesting.in_object() != object {
+            if w.nesting.at_top() || w.nesting.in_object != object {
                 return Err(WriteError::Misuse(if object {
                     "end_object without a matching begin_object"
                 } else {
@@ -484,9 +612,8 @@ impl<'b> JsonWriter<'b> {
             if w.nesting.pos == Pos::AfterKey {
                 return Err(WriteError::Misuse("an object key without a value"));
             }
-            w.emit(if object { "}" } else { "]" })?;
-            w.nesting.depth -= 1;
-            w.nesting.pos = Pos::AfterValue;
+            w.emit_byte(if object { b'}' } else { b']' })?;
+            w.nesting.pop();
             Ok(())
         })
     }
@@ -494,17 +621,15 @@ impl<'b> JsonWriter<'b> {
     /// Writes an object key (escaped) and its `:`; a value must follow.
     pub fn key(&mut self, key: &str) -> Result<(), WriteError> {
         self.op(|w| {
-            if w.nesting.depth == 0 || !w.nesting.in_object() {
+            if !w.nesting.in_object {
                 return Err(WriteError::Misuse("a key outside an object"));
             }
-            match w.nesting.pos {
+            let comma = match w.nesting.pos {
                 Pos::AfterKey => return Err(WriteError::Misuse("two keys in a row")),
-                Pos::AfterValue => w.emit(",")?,
-                _ => {}
-            }
-            w.quote()?;
-            w.emit_contents(key)?;
-            w.quote_colon()?;
+                Pos::AfterValue => true,
+                _ => false,
+            };
+            w.quoted(comma, key, true)?;
             w.nesting.pos = Pos::AfterKey;
             Ok(())
         })
@@ -569,13 +694,19 @@ impl<'b> JsonWriter<'b> {
             }
             w.before_value()?;
             w.quote()?;
-            let outer = w.nesting;
-            w.nesting = Nesting::new();
+            // The inner document starts a new top level above the outer containers.
+            let (pos, in_object) = (w.nesting.pos, w.nesting.in_object);
+            w.nesting.base = w.nesting.depth;
+            w.nesting.pos = Pos::Start;
+            w.nesting.in_object = false;
             w.escape = true;
             let inner = f(w);
             let complete = w.nesting.is_complete();
             w.escape = false;
-            w.nesting = outer;
+            w.nesting.depth = w.nesting.base;
+            w.nesting.base = 0;
+            w.nesting.pos = pos;
+            w.nesting.in_object = in_object;
             inner?;
             if !complete {
                 return Err(WriteError::Misuse(
@@ -589,13 +720,109 @@ impl<'b> JsonWriter<'b> {
     }
 }
 
-/// True when `bytes` need no escaping in a JSON string (no `"`, `\\` or control character).
-/// Written without early exit so the compiler can vectorize it.
+/// True for the bytes a JSON string must escape: `"`, `\\` and control characters.
+#[inline]
+fn needs_escape(b: u8) -> bool {
+    b < 0x20 || b == b'"' || b == b'\\'
+}
+
+/// The escape sequence of a byte that [`needs_escape`], written into `out`.
+fn escape_byte(b: u8, out: &mut [u8; 6]) -> &[u8] {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let short = match b {
+        b'"' => b'"',
+        b'\\' => b'\\',
+        b'\n' => b'n',
+        b'\r' => b'r',
+        b'\t' => b't',
+        0x08 => b'b',
+        0x0c => b'f',
+        _ => {
+            *out = [
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[usize::from(b >> 4)],
+                HEX[usize::from(b & 0xf)],
+            ];
+            return &out[..];
+        }
+    };
+    out[0] = b'\\';
+    out[1] = short;
+    &out[..2]
+}
+
+/// True when no byte of the 8 packed in `x` [`needs_escape`] (exact: borrows only propagate
+/// from a byte that matches).
+#[inline]
+fn word_is_plain(x: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let control = x.wrapping_sub(ONES * 0x20) & !x;
+    let q = x ^ (ONES * u64::from(b'"'));
+    let quote = q.wrapping_sub(ONES) & !q;
+    let b = x ^ (ONES * u64::from(b'\\'));
+    let backslash = b.wrapping_sub(ONES) & !b;
+    (control | quote | backslash) & HIGH == 0
+}
+
+/// The 8 bytes at the start of `b` (which has at least 8), as one little-endian word.
+#[inline(always)]
+fn word8(b: &[u8]) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&b[..8]);
+    u64::from_le_bytes(w)
+}
+
+/// The 4 bytes at the start of `b` (which has at least 4), as one little-endian word.
+#[inline(always)]
+fn word4(b: &[u8]) -> u64 {
+    let mut w = [0u8; 4];
+    w.copy_from_slice(&b[..4]);
+    u64::from(u32::from_le_bytes(w))
+}
+
+/// True when `bytes` need no escaping in a JSON string (no `"`, `\\` or control character),
+/// checked 8 bytes at a time (the last word overlapping the one before).
 #[inline]
 fn is_plain(bytes: &[u8]) -> bool {
-    bytes.iter().fold(true, |plain, &b| {
-        plain & (b >= 0x20) & (b != b'"') & (b != b'\\')
-    })
+    let n = bytes.len();
+    if n >= 8 {
+        let mut at = 0;
+        while at + 8 <= n {
+            if !word_is_plain(word8(&bytes[at..])) {
+                return false;
+            }
+            at += 8;
+        }
+        at == n || word_is_plain(word8(&bytes[n - 8..]))
+    } else if n >= 4 {
+        word_is_plain(word4(bytes) | (word4(&bytes[n - 4..]) << 32))
+    } else {
+        bytes.iter().all(|&b| !needs_escape(b))
+    }
+}
+
+/// Copies `src` into `dst` (of the same length) without a call for short strings: two
+/// overlapping words.
+#[inline(always)]
+pub(super) fn copy_small(dst: &mut [u8], src: &[u8]) {
+    let n = src.len();
+    if n > 16 || dst.len() != n {
+        dst.copy_from_slice(src);
+    } else if n >= 8 {
+        dst[..8].copy_from_slice(&src[..8]);
+        dst[n - 8..].copy_from_slice(&src[n - 8..]);
+    } else if n >= 4 {
+        dst[..4].copy_from_slice(&src[..4]);
+        dst[n - 4..].copy_from_slice(&src[n - 4..]);
+    } else if n > 0 {
+        dst[0] = src[0];
+        dst[n / 2] = src[n / 2];
+        dst[n - 1] = src[n - 1];
+    }
 }
 
 /// `fmt::Write` into the writer: as JSON syntax (numbers) or as string contents (escaped).
@@ -606,12 +833,9 @@ struct Sink<'w, 'b> {
 }
 
 impl fmt::Write for Sink<'_, '_> {
+    #[inline]
     fn write_str(&mut self, s: &str) -> fmt::Result {
-        let r = if self.contents {
-            self.w.emit_contents(s)
-        } else {
-            self.w.emit(s)
-        };
+        let r = self.w.contents(s.as_bytes(), self.contents);
         r.map_err(|e| {
             self.error = Some(e);
             fmt::Error
