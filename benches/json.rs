@@ -6,15 +6,21 @@
 //! (`LambdaEvent<T>` needs `T: DeserializeOwned`), and `serde_json::to_vec` of the response.
 //! Same handler logic on both sides, same criterion group. lambda-zero's timings include
 //! copying the event into the receive buffer first (its in-place parse consumes the bytes);
-//! serde_json reads the bytes where they are.
+//! serde_json reads the bytes where they are. Two floors show what simd-json alone costs for
+//! the API Gateway events: its full parse (`floor-simd-json-tape`, what the untyped path
+//! builds on) and its stage 1 only (`floor-simd-json-stage1`, what the typed fast path builds
+//! on).
 //!
 //! `cargo bench --bench json` (the README's table quotes it).
+
+// `lambda_zero::Error` is inline by design (no heap), so results carrying it are large.
+#![allow(clippy::result_large_err)]
 
 use std::collections::HashMap;
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use lambda_zero::json::{json_fn, JsonWriter, ProxyResponse, Text, Typed, TypedHandler};
+use lambda_zero::json::{json_fn, simd_json, JsonWriter, ProxyResponse, Text, Typed, TypedHandler};
 use lambda_zero::{Config, Context, Error, Handler};
 use serde::{Deserialize, Serialize};
 
@@ -258,6 +264,48 @@ fn api_gateway(c: &mut Criterion) {
                 b.iter(|| {
                     buf.copy_from_slice(event);
                     black_box(untyped.handle(&mut buf, &ctx).expect("handled").len())
+                })
+            },
+        );
+        // Floors, parse only (no deserializing, no response), same copies as above: what
+        // the tape path's simd-json parse costs (stage 1 + stage 2, the tape), and what the
+        // typed fast path's stage 1 costs (the structural index of a padded copy).
+        let mut buffers = simd_json::Buffers::new(event.len());
+        let mut nodes: Vec<simd_json::Node<'static>> = Vec::with_capacity(event.len());
+        group.bench_with_input(
+            BenchmarkId::new("floor-simd-json-tape", label),
+            &event,
+            |b, event| {
+                b.iter(|| {
+                    buf.copy_from_slice(event);
+                    let mut tape = simd_json::Tape(std::mem::take(&mut nodes)).reset();
+                    simd_json::fill_tape(&mut buf, &mut buffers, &mut tape).expect("valid");
+                    let len = tape.0.len();
+                    nodes = tape.reset().0;
+                    black_box(len)
+                })
+            },
+        );
+        let mut padded = vec![0u8; event.len() + 1 + simd_json::INPUT_PADDING];
+        group.bench_with_input(
+            BenchmarkId::new("floor-simd-json-stage1", label),
+            &event,
+            |b, event| {
+                b.iter(|| {
+                    buf.copy_from_slice(event);
+                    padded[0] = b']';
+                    padded[1..=buf.len()].copy_from_slice(&buf);
+                    let mut tape = simd_json::Tape(std::mem::take(&mut nodes)).reset();
+                    // Stops at the `]`, after stage 1 indexed the whole event.
+                    let stopped = simd_json::fill_tape_padded(
+                        &mut padded,
+                        buf.len() + 1,
+                        &mut buffers,
+                        &mut tape,
+                    )
+                    .is_err();
+                    nodes = tape.reset().0;
+                    black_box((stopped, buffers.structural_indexes().len()))
                 })
             },
         );
