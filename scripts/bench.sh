@@ -16,6 +16,8 @@
 # cold starts per bootstrap;
 # N1/N2 (2000/12000) run lengths; LZ_BENCH_SKIP_CRITERION=1, LZ_BENCH_SKIP_ARM64=1.
 # Installs what it needs on Debian (strace, valgrind, zip, gcc-aarch64-linux-gnu, rustup targets).
+# To measure a fixed commit while the work tree changes: git archive it into a directory, run
+# this script there with LZ_EVENTS_DIR=<repo>/../shared/events and LZ_BENCH_COMMIT=<hash>.
 set -euo pipefail
 START=$(date +%s)
 . "$(dirname "$0")/bench-lib.sh"
@@ -78,7 +80,11 @@ say "7/7 report and chart"
 END=$(date +%s)
 COMMANDS+=("# BENCH = $BIN/bench-$HOST (cargo build --profile bench --target $HOST; see scripts/bench-lib.sh)")
 LR_VERSION=$(sed -n '/^name = "lambda_runtime"$/{n;s/version = "\(.*\)"/\1/p}' "$ROOT/benches/compare/Cargo.lock")
-export LOAD_BEFORE LR_VERSION WALL=$((END - START))
+COMMIT=${LZ_BENCH_COMMIT:-$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)}
+if [ -z "${LZ_BENCH_COMMIT:-}" ] && [ -n "$(git -C "$ROOT" status --porcelain -- src examples benches scripts Cargo.toml 2>/dev/null)" ]; then
+    COMMIT="$COMMIT + uncommitted changes"
+fi
+export LOAD_BEFORE LR_VERSION COMMIT WALL=$((END - START))
 printf '%s\n' "${COMMANDS[@]}" > "$OUT/commands.txt"
 python3 - "$OUT/machine.json" "$OUT/commands.txt" <<'PY'
 import json, os, platform, subprocess, sys, time
@@ -91,6 +97,7 @@ cpu = sh("sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1") or p
 mem = sh("awk '/MemTotal/ {printf \"%.1f GiB\", $2 / 1048576}' /proc/meminfo")
 m = {
     "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    "commit": os.environ.get("COMMIT", ""),
     "cpu": "%s (%s)" % (cpu, platform.machine()),
     "cores": sh("nproc"),
     "memory": mem,

@@ -264,7 +264,7 @@ def results(out_dir, crit_dir, dest):
     if machine:
         w("## Machine")
         w("")
-        for k in ["date", "cpu", "cores", "memory", "kernel", "rustc", "load_before", "load_after", "wall_time"]:
+        for k in ["date", "commit", "cpu", "cores", "memory", "kernel", "rustc", "load_before", "load_after", "wall_time"]:
             if k in machine:
                 w("- %s: %s" % (k.replace("_", " "), machine[k]))
         w("")
