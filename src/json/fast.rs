@@ -106,6 +106,10 @@ impl Fast {
         let copy = &mut self.copy[..doc + INPUT_PADDING];
         copy[0] = b']';
         copy[1..doc].copy_from_slice(event);
+        // The padding still holds the tail of an earlier, longer event: zero it again (as it
+        // was when allocated), or a scalar at the very end ("2" after "22") reads on into the
+        // previous invocation's bytes instead of being left to the tape path.
+        copy[doc..].fill(0);
         let mut tape: Tape<'_> = Tape(core::mem::take(&mut parser.tape)).reset();
         let stage1 = simd_json::fill_tape_padded(copy, doc, &mut parser.buffers, &mut tape);
         parser.tape = tape.reset().0;
@@ -1133,6 +1137,16 @@ mod tests {
         }
         assert!(events.len() > 30);
         events
+    }
+
+    #[test]
+    fn a_short_event_after_a_long_one_reads_only_its_own_bytes() {
+        // Regression (json_event fuzz target): the adapters persist across invocations, and
+        // "2" right after "22" was read as 22 from the previous event's bytes in the padding.
+        // `fuzzing::event` panics when the fast path and the tape path disagree.
+        for json in ["22", "2", "123456", "1", "-7", "0", "[1]", "7"] {
+            super::super::fuzzing::event(json.as_bytes());
+        }
     }
 
     #[test]
