@@ -30,7 +30,11 @@ need strace strace
 need valgrind valgrind
 need zip zip
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
-COMMANDS=("scripts/bench.sh")
+if [ -n "${LZ_BENCH_COMMIT:-}" ]; then
+    COMMANDS=("LZ_EVENTS_DIR=${LZ_EVENTS_DIR:-../shared/events} LZ_BENCH_COMMIT=$LZ_BENCH_COMMIT scripts/bench.sh   # in a git archive of that commit")
+else
+    COMMANDS=("scripts/bench.sh")
+fi
 
 build_lzbench
 build_bootstraps bench "$HOST"

@@ -27,7 +27,7 @@ def load(crit_dir, out_dir):
     values, source = {}, None
     for r in report.read_jsonl(os.path.join(out_dir, "roundtrip.jsonl")):
         values[(r["event"], r["name"])] = r["p50_us"]
-        source = "round trip p50 (lzbench, %d invocations each, interleaved)" % r["n"]
+        source = "round trip p50 (lzbench, three bootstraps interleaved round by round)"
     if values:
         return values, source
     crit = report.criterion_estimates(crit_dir) if os.path.isdir(crit_dir) else {}
@@ -55,7 +55,8 @@ def draw(values, source, subtitle, dest):
     left, right, top, bottom = 78, 20, 92, 64
     pw, ph = W - left - right, H - top - bottom
     lo = 10 ** math.floor(math.log10(min(values.values())))
-    hi = 10 ** math.ceil(math.log10(max(values.values())))
+    top_v = max(values.values()) * 1.35
+    hi = min(m * 10 ** e for e in range(-3, 9) for m in (1, 2, 5) if m * 10 ** e >= top_v)
     y = lambda v: top + ph * (1 - (math.log10(v) - math.log10(lo)) / (math.log10(hi) - math.log10(lo)))
     s = []
     a = s.append
@@ -96,7 +97,7 @@ def draw(values, source, subtitle, dest):
         lz, lr = values.get((ev, "lambda-zero")), values.get((ev, "lambda_runtime"))
         a('<text x="%.1f" y="%d" text-anchor="middle" font-weight="bold">%s</text>' % (left + gw * (i + 0.5), H - bottom + 20, esc(ev_label)))
         if lz and lr:
-            a('<text x="%.1f" y="%d" text-anchor="middle" fill="#555">lambda_runtime / lambda-zero: %.1f×</text>'
+            a('<text x="%.1f" y="%d" text-anchor="middle" font-size="11" fill="#555">lambda_runtime %.1f× slower</text>'
               % (left + gw * (i + 0.5), H - bottom + 38, lr / lz))
     a('<line x1="%d" x2="%d" y1="%d" y2="%d" stroke="#333"/>' % (left, W - right, top + ph, top + ph))
     a("</svg>")

@@ -349,6 +349,9 @@ def results(out_dir, crit_dir, dest):
     if proto:
         w("## Criterion: `cargo bench --bench proto` (sans-IO parts)")
         w("")
+        w("`read_next/length/*` reads a `Content-Length` body where it lies (zero copy): its cost does "
+          "not grow with the body, so its bytes/s only says that. `chunked-4KiB` decodes the body in place.")
+        w("")
         w("| benchmark | median | throughput |")
         w("|---|---:|---:|")
         for (g, fn), e in proto:
