@@ -51,14 +51,16 @@ impl MioTransport {
             Interest::READABLE | Interest::WRITABLE,
         )?;
         let deadline = Instant::now() + CONNECT_TIMEOUT;
+        // On loopback the handshake is usually over by the time `connect` returns: asking for
+        // the peer first settles that in one system call, without a wait.
         let established = loop {
-            if let Some(e) = stream.take_error()? {
-                break Err(e);
-            }
             match stream.peer_addr() {
                 Ok(_) => break Ok(()),
                 Err(e) if e.kind() == io::ErrorKind::NotConnected => {}
                 Err(e) => break Err(e),
+            }
+            if let Some(e) = stream.take_error()? {
+                break Err(e);
             }
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
