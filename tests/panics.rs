@@ -79,3 +79,26 @@ fn a_panic_is_posted_before_the_process_aborts() {
     );
     assert_eq!(server.pending(), 1, "the process stopped at the panic");
 }
+
+#[test]
+fn a_bootstrap_without_the_runtime_api_exits_with_a_clear_message() {
+    let bin = build_panicking_with_abort();
+    for (env, expect) in [
+        (None, "AWS_LAMBDA_RUNTIME_API is not set"),
+        (Some("https://example:1"), "plain HTTP"),
+        (
+            Some("127.0.0.1:1"),
+            "cannot reach the Lambda Runtime API at 127.0.0.1:1",
+        ),
+    ] {
+        let mut cmd = Command::new(&bin);
+        cmd.env_clear();
+        if let Some(value) = env {
+            cmd.env("AWS_LAMBDA_RUNTIME_API", value);
+        }
+        let out = cmd.output().expect("bootstrap runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{env:?}: {stderr}");
+        assert!(stderr.contains(expect), "{env:?}: {stderr}");
+    }
+}
