@@ -18,6 +18,10 @@ set -euo pipefail
 
 CARGO_FUZZ_VERSION=0.13.2
 seconds=${1:-60}
+# FUZZ_SEED=N makes a run repeatable (libFuzzer's -seed): .ci/run uses it, so a smoke run that
+# passed before a submission passes in CI too. Unset, every run explores anew.
+seed_flag=()
+[ -n "${FUZZ_SEED:-}" ] && seed_flag=(-seed="$FUZZ_SEED")
 shift || true
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -97,7 +101,7 @@ for t in "${targets[@]}"; do
   set +e
   # -close_fd_mask=2: the runtime logs every invocation to stderr; libFuzzer keeps its own
   # output. A crash is replayed below with stderr open to show the panic message.
-  "$bin" -max_total_time="$seconds" -timeout=20 -print_final_stats=1 -close_fd_mask=2 \
+  "$bin" -max_total_time="$seconds" -timeout=20 -print_final_stats=1 -close_fd_mask=2 ${seed_flag[@]+"${seed_flag[@]}"} \
     -dict="$fuzz_dir/http.dict" -artifact_prefix="$artifacts/" "$corpus" >"$log" 2>&1
   rc=$?
   set -e
