@@ -475,15 +475,12 @@ impl<I: Io> Session<I> {
                 connect_with_retry(io, connected, &ep.host)?;
             }
             let mut slices = [IoSlice::new(head), IoSlice::new(body), IoSlice::new(next)];
-            let sent = io.write_all(&mut slices);
-            let mut filled = 0;
-            let mut reader = Reader::new(ACK_BODY_LIMIT, true);
-            let result = match sent {
-                Ok(()) => read_message(io, ack, &mut filled, &mut reader),
-                Err(e) => Err(ReadError::Connection(e)),
-            };
+            let result = io
+                .write_all(&mut slices)
+                .map_err(ReadError::Connection)
+                .and_then(|()| read_ack(io, &mut *ack));
             match result {
-                Ok(ack) => {
+                Ok((ack, filled)) => {
                     let keep = ack.head.keep_alive;
                     if !keep {
                         io.close();
@@ -575,14 +572,12 @@ impl<I: Io> Session<I> {
                 connect_with_retry(io, connected, &settings.endpoint.host)?;
             }
             let mut slices = [IoSlice::new(head.written()), IoSlice::new(body.written())];
-            let mut filled = 0;
-            let mut reader = Reader::new(ACK_BODY_LIMIT, true);
-            let result = match io.write_all(&mut slices) {
-                Ok(()) => read_message(io, ack, &mut filled, &mut reader),
-                Err(e) => Err(ReadError::Connection(e)),
-            };
+            let result = io
+                .write_all(&mut slices)
+                .map_err(ReadError::Connection)
+                .and_then(|()| read_ack(io, &mut *ack));
             match result {
-                Ok(ack) => {
+                Ok((ack, _)) => {
                     if !(200..300).contains(&ack.head.status) {
                         log(format_args!(
                             "POST /init/error answered {}",
@@ -720,13 +715,11 @@ impl<I: Io> Session<I> {
             })
         };
         if finished.is_ok() {
-            let mut filled = 0;
-            let mut reader = Reader::new(ACK_BODY_LIMIT, true);
-            let ack = read_message(io, scratch.ack, &mut filled, &mut reader);
+            let ack = read_ack(io, scratch.ack);
             io.close();
             *connected = false;
             return match ack {
-                Ok(ack) => check_ack("POST /response (streamed)", ack.head.status),
+                Ok((ack, _)) => check_ack("POST /response (streamed)", ack.head.status),
                 Err(_) => {
                     log(format_args!(
                         "the connection closed before the streamed response was acknowledged"
@@ -907,6 +900,16 @@ fn check_ack(what: &'static str, status: u16) -> Result<(), RuntimeError> {
             Ok(())
         }
     }
+}
+
+/// Reads the acknowledgement of a request just written into `buf`, dropping its body (at most
+/// [`ACK_BODY_LIMIT`]). Returns it with how far `buf` is filled: bytes past the message's `end`
+/// arrived with it (a pipelined `/next` answer).
+fn read_ack<I: Io>(io: &mut I, buf: &mut [u8]) -> Result<(Message, usize), ReadError> {
+    let mut filled = 0;
+    let mut reader = Reader::new(ACK_BODY_LIMIT, true);
+    let message = read_message(io, buf, &mut filled, &mut reader)?;
+    Ok((message, filled))
 }
 
 /// Reads until `reader` has a whole message in `buf`.
