@@ -1,10 +1,13 @@
 //! Per-invocation cost of parse + respond for JSON events (issue #5).
 //!
 //! lambda-zero's path (event parsed in place by simd-json with reused buffers, response written
-//! by `JsonWriter` into a reused buffer) against what `lambda_runtime` does for every
-//! invocation: `serde_json` into a `serde_json::Value` or into an owned typed struct
-//! (`LambdaEvent<T>` needs `T: DeserializeOwned`), and `serde_json::to_vec` of the response.
-//! Same handler logic on both sides, same criterion group. lambda-zero's timings include
+//! by `JsonWriter` into a reused buffer) against what `lambda_runtime` 1.5 does for every
+//! invocation (`lambda_runtime::deserializer::deserialize`): `serde_path_to_error` over
+//! `serde_json::Deserializer::from_slice` into a `serde_json::Value` or into an owned typed
+//! struct (`LambdaEvent<T>` needs `T: DeserializeOwned`), then `serde_json::to_vec` of the
+//! response (rows `lambda_runtime-*`). The rows `serde_json-*` leave out the path tracking:
+//! they are serde_json alone, the JSON work any serde-based runtime does at the least.
+//! Same handler logic on every side, same criterion group. lambda-zero's timings include
 //! copying the event into the receive buffer first (its in-place parse consumes the bytes);
 //! serde_json reads the bytes where they are. Two floors show what simd-json alone costs for
 //! the API Gateway events: its full parse (`floor-simd-json-tape`, what the untyped path
@@ -168,8 +171,22 @@ struct Response {
     is_base64_encoded: bool,
 }
 
+/// How `lambda_runtime` 1.5 turns the event body into the handler's `T`
+/// (`lambda_runtime/src/deserializer.rs`): serde_json, with the path tracked for errors.
+fn lambda_runtime_deserialize<T: serde::de::DeserializeOwned>(event: &[u8]) -> T {
+    let jd = &mut serde_json::Deserializer::from_slice(event);
+    serde_path_to_error::deserialize(jd).expect("valid")
+}
+
 fn owned_typed(event: &[u8]) -> Vec<u8> {
-    let req: OwnedRequest = serde_json::from_slice(event).expect("valid");
+    respond_owned(serde_json::from_slice(event).expect("valid"))
+}
+
+fn lambda_runtime_typed(event: &[u8]) -> Vec<u8> {
+    respond_owned(lambda_runtime_deserialize(event))
+}
+
+fn respond_owned(req: OwnedRequest) -> Vec<u8> {
     let body = Body {
         message: format!("Hello from {}", req.raw_path),
         user_agent: req.headers.get("user-agent").map(String::as_str),
@@ -185,7 +202,14 @@ fn owned_typed(event: &[u8]) -> Vec<u8> {
 }
 
 fn value_untyped(event: &[u8]) -> Vec<u8> {
-    let req: serde_json::Value = serde_json::from_slice(event).expect("valid");
+    respond_value(serde_json::from_slice(event).expect("valid"))
+}
+
+fn lambda_runtime_value(event: &[u8]) -> Vec<u8> {
+    respond_value(lambda_runtime_deserialize(event))
+}
+
+fn respond_value(req: serde_json::Value) -> Vec<u8> {
     let body = serde_json::json!({
         "message": format!("Hello from {}", req["rawPath"].as_str().unwrap_or("")),
         "userAgent": req["headers"]["user-agent"],
@@ -241,10 +265,20 @@ fn api_gateway(c: &mut Criterion) {
             .trim_end_matches(".json");
         // Both sides answer the same thing.
         let mut buf = event.clone();
-        let zero_out: serde_json::Value =
-            serde_json::from_slice(typed.handle(&mut buf, &ctx).unwrap()).unwrap();
-        let serde_out: serde_json::Value = serde_json::from_slice(&owned_typed(&event)).unwrap();
-        assert_eq!(zero_out["body"], serde_out["body"], "same response body");
+        // The body is a JSON document in a string: compared as parsed (`json!` sorts keys).
+        let body_of = |response: &[u8]| -> serde_json::Value {
+            let response: serde_json::Value = serde_json::from_slice(response).unwrap();
+            serde_json::from_str(response["body"].as_str().unwrap()).unwrap()
+        };
+        let zero_out = body_of(typed.handle(&mut buf, &ctx).unwrap());
+        for serde_side in [
+            owned_typed(&event),
+            lambda_runtime_typed(&event),
+            value_untyped(&event),
+            lambda_runtime_value(&event),
+        ] {
+            assert_eq!(zero_out, body_of(&serde_side), "same response body");
+        }
         group.throughput(Throughput::Bytes(event.len() as u64));
         let mut buf = vec![0u8; event.len()];
         group.bench_with_input(
@@ -318,6 +352,16 @@ fn api_gateway(c: &mut Criterion) {
             BenchmarkId::new("serde_json-Value", label),
             &event,
             |b, event| b.iter(|| black_box(value_untyped(black_box(event)).len())),
+        );
+        group.bench_with_input(
+            BenchmarkId::new("lambda_runtime-typed", label),
+            &event,
+            |b, event| b.iter(|| black_box(lambda_runtime_typed(black_box(event)).len())),
+        );
+        group.bench_with_input(
+            BenchmarkId::new("lambda_runtime-Value", label),
+            &event,
+            |b, event| b.iter(|| black_box(lambda_runtime_value(black_box(event)).len())),
         );
     }
     group.finish();

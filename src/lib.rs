@@ -104,6 +104,7 @@ impl Runtime {
                 endpoint,
                 pipelining: true,
                 max_invocations: None,
+                ack_timeout: runtime::ACK_TIMEOUT,
                 config: Config::default(),
             },
         })
@@ -119,6 +120,15 @@ impl Runtime {
     /// Stops after answering `n` invocations (for tests and benchmarks; Lambda never needs it).
     pub fn max_invocations(mut self, n: u64) -> Runtime {
         self.settings.max_invocations = Some(n);
+        self
+    }
+
+    /// How long the acknowledgement of a response or error may keep the runtime waiting with no
+    /// byte arriving (default: 10 s; Lambda acknowledges at once). After that the connection is
+    /// taken for lost: the runtime reconnects and posts the answer again, as after a dropped
+    /// connection. The long poll for the next event is never limited.
+    pub fn ack_timeout(mut self, idle: std::time::Duration) -> Runtime {
+        self.settings.ack_timeout = idle;
         self
     }
 

@@ -34,6 +34,13 @@ pub trait Io {
     /// Reads at least one byte into `buf`, waiting as long as needed; `Ok(0)` means the peer
     /// closed the connection.
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize>;
+    /// [`Io::read`], but fails with [`io::ErrorKind::TimedOut`] when no byte arrives for
+    /// `idle`. Used for acknowledgements, which come at once; never for `/next`, whose long
+    /// poll has no limit. Without a clock (the default) it waits as long as `read` does.
+    fn read_within(&mut self, buf: &mut [u8], idle: Duration) -> io::Result<usize> {
+        let _ = idle;
+        self.read(buf)
+    }
     /// Closes the current connection, if any.
     fn close(&mut self);
     /// Waits before a retry.
@@ -60,6 +67,9 @@ const CONNECT_ATTEMPTS: u32 = 10;
 const POST_ATTEMPTS: u32 = 5;
 /// Longest pause between retries.
 const MAX_BACKOFF: Duration = Duration::from_millis(500);
+/// How long an acknowledgement may keep the runtime waiting without a byte arriving before the
+/// connection is taken for lost (Lambda acknowledges at once).
+pub(crate) const ACK_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Settings of one runtime loop.
 #[derive(Debug, Clone)]
@@ -67,6 +77,8 @@ pub(crate) struct Settings {
     pub endpoint: Endpoint,
     pub pipelining: bool,
     pub max_invocations: Option<u64>,
+    /// See [`ACK_TIMEOUT`].
+    pub ack_timeout: Duration,
     pub config: Config,
 }
 
@@ -219,6 +231,7 @@ impl<I: Io> Session<I> {
                 &mut recv.buf,
                 &mut recv.filled,
                 &mut recv.reader,
+                None,
             ) {
                 Ok(m) => m,
                 Err(ReadError::Connection(e)) => {
@@ -478,7 +491,7 @@ impl<I: Io> Session<I> {
             let result = io
                 .write_all(&mut slices)
                 .map_err(ReadError::Connection)
-                .and_then(|()| read_ack(io, &mut *ack));
+                .and_then(|()| read_ack(io, &mut *ack, settings.ack_timeout));
             match result {
                 Ok((ack, filled)) => {
                     let keep = ack.head.keep_alive;
@@ -575,7 +588,7 @@ impl<I: Io> Session<I> {
             let result = io
                 .write_all(&mut slices)
                 .map_err(ReadError::Connection)
-                .and_then(|()| read_ack(io, &mut *ack));
+                .and_then(|()| read_ack(io, &mut *ack, settings.ack_timeout));
             match result {
                 Ok((ack, _)) => {
                     if !(200..300).contains(&ack.head.status) {
@@ -715,14 +728,14 @@ impl<I: Io> Session<I> {
             })
         };
         if finished.is_ok() {
-            let ack = read_ack(io, scratch.ack);
+            let ack = read_ack(io, scratch.ack, settings.ack_timeout);
             io.close();
             *connected = false;
             return match ack {
                 Ok((ack, _)) => check_ack("POST /response (streamed)", ack.head.status),
                 Err(_) => {
                     log(format_args!(
-                        "the connection closed before the streamed response was acknowledged"
+                        "the connection closed or stalled before the streamed response was acknowledged"
                     ));
                     Ok(())
                 }
@@ -904,20 +917,27 @@ fn check_ack(what: &'static str, status: u16) -> Result<(), RuntimeError> {
 
 /// Reads the acknowledgement of a request just written into `buf`, dropping its body (at most
 /// [`ACK_BODY_LIMIT`]). Returns it with how far `buf` is filled: bytes past the message's `end`
-/// arrived with it (a pipelined `/next` answer).
-fn read_ack<I: Io>(io: &mut I, buf: &mut [u8]) -> Result<(Message, usize), ReadError> {
+/// arrived with it (a pipelined `/next` answer). A pause of `idle` with no byte arriving is a
+/// lost connection.
+fn read_ack<I: Io>(
+    io: &mut I,
+    buf: &mut [u8],
+    idle: Duration,
+) -> Result<(Message, usize), ReadError> {
     let mut filled = 0;
     let mut reader = Reader::new(ACK_BODY_LIMIT, true);
-    let message = read_message(io, buf, &mut filled, &mut reader)?;
+    let message = read_message(io, buf, &mut filled, &mut reader, Some(idle))?;
     Ok((message, filled))
 }
 
-/// Reads until `reader` has a whole message in `buf`.
+/// Reads until `reader` has a whole message in `buf`, failing after a pause of `idle` (if
+/// given) with no byte arriving.
 fn read_message<I: Io>(
     io: &mut I,
     buf: &mut [u8],
     filled: &mut usize,
     reader: &mut Reader,
+    idle: Option<Duration>,
 ) -> Result<Message, ReadError> {
     loop {
         match reader.advance(buf, filled, false) {
@@ -926,7 +946,11 @@ fn read_message<I: Io>(
             Err(e) => return Err(ReadError::Protocol(e)),
         }
         let n = loop {
-            match io.read(&mut buf[*filled..]) {
+            let read = match idle {
+                Some(idle) => io.read_within(&mut buf[*filled..], idle),
+                None => io.read(&mut buf[*filled..]),
+            };
+            match read {
                 Ok(n) => break n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(ReadError::Connection(e)),
@@ -1096,6 +1120,7 @@ mod tests {
             endpoint: Endpoint::parse("127.0.0.1:9001").unwrap(),
             pipelining,
             max_invocations: Some(limit),
+            ack_timeout: ACK_TIMEOUT,
             config: Config::default(),
         };
         let mut session = Session::new(script, settings);

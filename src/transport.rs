@@ -43,6 +43,51 @@ impl MioTransport {
         })
     }
 
+    /// [`Io::read`], with a limit on the wait when `idle` is given.
+    fn read_inner(&mut self, buf: &mut [u8], idle: Option<Duration>) -> io::Result<usize> {
+        let MioTransport {
+            poll,
+            events,
+            stream,
+            maybe_readable,
+            peer_closed,
+            ..
+        } = self;
+        let stream = stream.as_mut().ok_or_else(not_connected)?;
+        if buf.is_empty() {
+            return Err(io::ErrorKind::InvalidInput.into());
+        }
+        let mut timed_out = false;
+        loop {
+            if !*maybe_readable {
+                wait(poll, events, idle, maybe_readable, peer_closed)?;
+                if idle.is_some() && events.is_empty() {
+                    // Nothing within `idle`: one last read (the bytes may have arrived as the
+                    // wait ended), then give up.
+                    timed_out = true;
+                    *maybe_readable = true;
+                }
+                continue;
+            }
+            match stream.read(buf) {
+                Ok(n) => {
+                    // A short read drained the socket, unless the end of the stream is still
+                    // to be read (then the next read returns 0 instead of waiting forever).
+                    *maybe_readable = n == buf.len() || (*peer_closed && n > 0);
+                    return Ok(n);
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    *maybe_readable = false;
+                    if timed_out {
+                        return Err(io::ErrorKind::TimedOut.into());
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
     fn connect_to(&mut self, addr: SocketAddr) -> io::Result<TcpStream> {
         let mut stream = TcpStream::connect(addr)?;
         self.poll.registry().register(
@@ -160,35 +205,11 @@ impl Io for MioTransport {
     }
 
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let MioTransport {
-            poll,
-            events,
-            stream,
-            maybe_readable,
-            peer_closed,
-            ..
-        } = self;
-        let stream = stream.as_mut().ok_or_else(not_connected)?;
-        if buf.is_empty() {
-            return Err(io::ErrorKind::InvalidInput.into());
-        }
-        loop {
-            if !*maybe_readable {
-                wait(poll, events, None, maybe_readable, peer_closed)?;
-                continue;
-            }
-            match stream.read(buf) {
-                Ok(n) => {
-                    // A short read drained the socket, unless the end of the stream is still
-                    // to be read (then the next read returns 0 instead of waiting forever).
-                    *maybe_readable = n == buf.len() || (*peer_closed && n > 0);
-                    return Ok(n);
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => *maybe_readable = false,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        }
+        self.read_inner(buf, None)
+    }
+
+    fn read_within(&mut self, buf: &mut [u8], idle: Duration) -> io::Result<usize> {
+        self.read_inner(buf, Some(idle))
     }
 
     fn close(&mut self) {

@@ -412,6 +412,45 @@ fn a_lost_acknowledgement_makes_the_runtime_post_again_and_the_invocation_counts
 }
 
 #[test]
+fn a_stalled_acknowledgement_times_out_and_the_answer_is_posted_again() {
+    // The server takes the POST, then sends nothing (or half an acknowledgement) and keeps the
+    // connection open. Without a limit on the wait the runtime would hang there for good; with
+    // it, a stall is a lost connection: reconnect, post again, go on.
+    const IDLE: Duration = Duration::from_millis(150);
+    for fault in [Fault::StallBeforeHeaders, Fault::StallMidBody] {
+        for (route, event) in [(Route::Response, "ok"), (Route::Error, FAIL)] {
+            for pipelining in [true, false] {
+                let what = format!("{fault:?} on {route:?}, pipelining {pipelining}");
+                let server = MockRuntimeApi::start().expect("start the mock");
+                let a = server.push(Invocation::new(event));
+                let b = server.push(Invocation::new("b"));
+                server.script(route, fault);
+                let rt = runtime(&server, 2, pipelining).ack_timeout(IDLE);
+                let took = Running::spawn(move || rt.run(handler_fn(echo_or_fail))).ok(&what);
+                assert!(
+                    took >= IDLE,
+                    "{what}: gave up after {took:?}, before the limit"
+                );
+                assert!(took < PROMPT, "{what}: took {took:?}");
+                match route {
+                    Route::Error => {
+                        assert_failed(&server, &a, "Function.Failed", &what);
+                    }
+                    _ => assert_responded(&server, &a, event.as_bytes(), &what),
+                }
+                assert_eq!(
+                    server.post_count(&a),
+                    2,
+                    "{what}: posted again once on a new connection"
+                );
+                assert_responded(&server, &b, b"b", &what);
+                assert_eq!(server.connections(), 2, "{what}: one reconnect");
+            }
+        }
+    }
+}
+
+#[test]
 fn an_acknowledgement_that_closes_the_connection_is_accepted_and_the_next_event_answered() {
     // Scripted on a POST route, CloseAfterEvent means: the whole ack, then close.
     for fault in [

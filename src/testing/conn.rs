@@ -78,6 +78,10 @@ pub(super) fn serve(shared: Arc<Shared>, mut stream: TcpStream, conn_id: usize) 
         if let (Ok(()), Some(id)) = (&written, reply.event) {
             last_served = Some((id, started));
         }
+        if written.is_ok() && reply.plan.hold {
+            hold(&shared, &mut stream);
+            break;
+        }
         if written.is_err() || reply.plan.close || client_close {
             linger(&shared, &mut stream);
             break;
@@ -132,6 +136,20 @@ fn write_plan(shared: &Shared, stream: &mut TcpStream, plan: &Plan) -> io::Resul
         }
     }
     Ok(())
+}
+
+/// Answers nothing more: reads and drops what the client sends until it closes the connection
+/// (or the server shuts down).
+fn hold(shared: &Shared, stream: &mut TcpStream) {
+    let mut sink = [0u8; 4096];
+    while !shared.is_shutdown() {
+        match stream.read(&mut sink) {
+            Ok(0) => return,
+            Ok(_) => {}
+            Err(e) if is_timeout(&e) || e.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => return,
+        }
+    }
 }
 
 /// Closes the connection so that the client can still read our last answer.

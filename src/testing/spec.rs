@@ -38,6 +38,12 @@ pub enum Fault {
     /// Send the head and half of the body, then close. An empty body (a plain acknowledgement)
     /// is replaced by `{"status":"OK"}` first, so there is a body to cut.
     CloseMidBody,
+    /// Read the request, then send nothing: the connection stays open, and whatever arrives on
+    /// it is read and dropped until the client closes it. A client without a read timeout hangs.
+    StallBeforeHeaders,
+    /// Send the head and half of the body (`{"status":"OK"}` for an empty body, as
+    /// [`Fault::CloseMidBody`] does), then nothing more, as [`Fault::StallBeforeHeaders`].
+    StallMidBody,
     /// Send the whole answer, then close: on `/next`, the event arrives and the connection is
     /// gone before the runtime can post the response.
     CloseAfterEvent,

@@ -528,6 +528,9 @@ pub(super) struct Plan {
     pub send: usize,
     /// Close the connection after writing.
     pub close: bool,
+    /// After writing, answer nothing more on the connection: drop what arrives until the
+    /// client closes it.
+    pub hold: bool,
     /// Write one byte per call, with this pause between bytes.
     pub trickle: Option<Duration>,
 }
@@ -539,6 +542,7 @@ impl Plan {
             bytes: Vec::new(),
             send: 0,
             close: true,
+            hold: false,
             trickle: None,
         }
     }
@@ -549,6 +553,7 @@ impl Plan {
             send: bytes.len(),
             bytes,
             close: false,
+            hold: false,
             trickle: None,
         }
     }
@@ -569,7 +574,7 @@ pub(super) fn render(msg: Message, faults: &[Fault]) -> Plan {
     } else {
         msg.body
     };
-    if has(Fault::CloseMidBody) && body.is_empty() {
+    if (has(Fault::CloseMidBody) || has(Fault::StallMidBody)) && body.is_empty() {
         body = Arc::from(OK_JSON);
     }
     let mut framing = msg.framing;
@@ -657,12 +662,13 @@ pub(super) fn render(msg: Message, faults: &[Fault]) -> Plan {
     let body_len = wire_body.len();
     let mut bytes = head;
     bytes.append(&mut wire_body);
-    let (send, close) = if has(Fault::CloseBeforeHeaders) {
-        (0, true)
+    let hold = has(Fault::StallBeforeHeaders) || has(Fault::StallMidBody);
+    let (send, close) = if has(Fault::CloseBeforeHeaders) || has(Fault::StallBeforeHeaders) {
+        (0, !hold)
     } else if has(Fault::CloseMidHeaders) {
         (head_len / 2, true)
-    } else if has(Fault::CloseMidBody) {
-        (head_len + body_len / 2, true)
+    } else if has(Fault::CloseMidBody) || has(Fault::StallMidBody) {
+        (head_len + body_len / 2, !hold)
     } else {
         let close = http10
             || has(Fault::ConnectionClose)
@@ -678,6 +684,7 @@ pub(super) fn render(msg: Message, faults: &[Fault]) -> Plan {
         bytes,
         send,
         close,
+        hold,
         trickle,
     }
 }
