@@ -444,11 +444,13 @@ impl<'b> JsonWriter<'b> {
     }
 
     /// Writes `null`.
+    #[inline]
     pub fn null(&mut self) -> Result<(), WriteError> {
         self.scalar("null")
     }
 
     /// Writes `true` or `false`.
+    #[inline]
     pub fn bool(&mut self, b: bool) -> Result<(), WriteError> {
         self.scalar(if b { "true" } else { "false" })
     }
@@ -507,6 +509,7 @@ impl<'b> JsonWriter<'b> {
     }
 
     /// Writes a string value, escaped.
+    #[inline]
     pub fn str(&mut self, s: &str) -> Result<(), WriteError> {
         self.op(|w| {
             let comma = w.value_comma()?;
@@ -567,11 +570,13 @@ impl<'b> JsonWriter<'b> {
     }
 
     /// Opens an object: `{`.
+    #[inline]
     pub fn begin_object(&mut self) -> Result<(), WriteError> {
         self.begin(true)
     }
 
     /// Opens an array: `[`.
+    #[inline]
     pub fn begin_array(&mut self) -> Result<(), WriteError> {
         self.begin(false)
     }
@@ -590,11 +595,13 @@ impl<'b> JsonWriter<'b> {
     }
 
     /// Closes the innermost object: `}`.
+    #[inline]
     pub fn end_object(&mut self) -> Result<(), WriteError> {
         self.end(true)
     }
 
     /// Closes the innermost array: `]`.
+    #[inline]
     pub fn end_array(&mut self) -> Result<(), WriteError> {
         self.end(false)
     }
@@ -619,6 +626,7 @@ impl<'b> JsonWriter<'b> {
     }
 
     /// Writes an object key (escaped) and its `:`; a value must follow.
+    #[inline]
     pub fn key(&mut self, key: &str) -> Result<(), WriteError> {
         self.op(|w| {
             if !w.nesting.in_object {
