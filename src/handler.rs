@@ -121,12 +121,16 @@ pub struct Config {
     pub log_format: String,
     /// `AWS_LAMBDA_LOG_LEVEL`, when the function sets one.
     pub log_level: String,
+    /// `AWS_LAMBDA_MAX_CONCURRENCY`: how many invocations Lambda may hand this execution
+    /// environment at once (Lambda Managed Instances); 0 when unset, as on default Lambda,
+    /// where there is one at a time. [`crate::Runtime::run_concurrent`] runs that many.
+    pub max_concurrency: u32,
 }
 
 impl Config {
     /// Reads the configuration from the process environment. Missing variables read as empty.
     ///
-    /// This runs before the first request, so it counts in the cold start: nine lookups, each
+    /// This runs before the first request, so it counts in the cold start: ten lookups, each
     /// allocating only for a variable that is set (walking `vars_os` would allocate a pair of
     /// strings for every variable of the environment).
     pub fn from_env() -> Config {
@@ -148,6 +152,10 @@ impl Config {
             initialization_type: var("AWS_LAMBDA_INITIALIZATION_TYPE"),
             log_format: var("AWS_LAMBDA_LOG_FORMAT"),
             log_level: var("AWS_LAMBDA_LOG_LEVEL"),
+            max_concurrency: var("AWS_LAMBDA_MAX_CONCURRENCY")
+                .trim()
+                .parse()
+                .unwrap_or(0),
         }
     }
 }
@@ -503,6 +511,7 @@ mod tests {
             ("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand"),
             ("AWS_LAMBDA_LOG_FORMAT", "JSON"),
             ("AWS_LAMBDA_LOG_LEVEL", "DEBUG"),
+            ("AWS_LAMBDA_MAX_CONCURRENCY", "32"),
         ];
         for (k, v) in vars {
             std::env::set_var(k, v);
@@ -520,6 +529,7 @@ mod tests {
                 initialization_type: "on-demand".into(),
                 log_format: "JSON".into(),
                 log_level: "DEBUG".into(),
+                max_concurrency: 32,
             }
         );
         std::env::set_var("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "lots");

@@ -105,6 +105,7 @@ impl Runtime {
                 pipelining: true,
                 max_invocations: None,
                 ack_timeout: runtime::ACK_TIMEOUT,
+                workers: None,
                 config: Config::default(),
             },
         })
@@ -118,6 +119,7 @@ impl Runtime {
     }
 
     /// Stops after answering `n` invocations (for tests and benchmarks; Lambda never needs it).
+    /// Under [`Runtime::run_concurrent`] each worker stops after `n`.
     pub fn max_invocations(mut self, n: u64) -> Runtime {
         self.settings.max_invocations = Some(n);
         self
@@ -129,6 +131,13 @@ impl Runtime {
     /// connection. The long poll for the next event is never limited.
     pub fn ack_timeout(mut self, idle: std::time::Duration) -> Runtime {
         self.settings.ack_timeout = idle;
+        self
+    }
+
+    /// How many invocations [`Runtime::run_concurrent`] serves at once (default:
+    /// `AWS_LAMBDA_MAX_CONCURRENCY`, which Lambda Managed Instances set; one when unset).
+    pub fn concurrency(mut self, workers: u32) -> Runtime {
+        self.settings.workers = Some(workers);
         self
     }
 
@@ -162,6 +171,77 @@ impl Runtime {
         self.run_with_io(transport, init)
     }
 
+    /// Serves up to [`Runtime::concurrency`] invocations at once, for Lambda Managed Instances
+    /// (which set `AWS_LAMBDA_MAX_CONCURRENCY` and accept that many `/next` polls at once).
+    ///
+    /// Each worker is a thread with its own handler, built by `init` (called once per worker,
+    /// on this thread, before any event is taken; a failure is reported once to
+    /// `/runtime/init/error`), its own connection and its own buffers: a warm invocation is
+    /// the same as in [`Runtime::run`] — no allocation, no lock, no shared state but what the
+    /// handlers share themselves (through an `Arc` captured by `init`). With one worker (no
+    /// `AWS_LAMBDA_MAX_CONCURRENCY`, as on default Lambda) this is [`Runtime::run_with_init`]
+    /// on the calling thread.
+    ///
+    /// Returns the first worker's fatal error at once (the process should then exit, as
+    /// [`run_concurrent`] does), or `Ok` when every worker reached its invocation limit.
+    pub fn run_concurrent<H, F>(self, mut init: F) -> Result<(), RuntimeError>
+    where
+        H: Handler + Send + 'static,
+        F: FnMut(&Config) -> Result<H, Error>,
+    {
+        let workers = self
+            .settings
+            .workers
+            .unwrap_or(self.settings.config.max_concurrency)
+            .max(1);
+        let addrs = self.resolve()?;
+        let transport = self.transport(&addrs)?;
+        if workers == 1 {
+            return self.run_with_io(transport, init);
+        }
+        let mut session = Session::new(transport, self.settings.clone());
+        session.ensure_connected()?;
+        let mut handlers = Vec::with_capacity(workers as usize);
+        for _ in 0..workers {
+            match build(|config| init(config), &self.settings.config) {
+                Ok(handler) => handlers.push(handler),
+                Err(failure) => {
+                    session.post_init_error(&failure)?;
+                    return Err(RuntimeError::InitFailed(Box::new(failure)));
+                }
+            }
+        }
+        // Bounded: its slots are allocated here, so a worker's last act allocates nothing.
+        let (done, results) = std::sync::mpsc::sync_channel(handlers.len());
+        let mut sessions = vec![Some(session)];
+        sessions.resize_with(handlers.len(), || None);
+        for (worker, (handler, session)) in handlers.into_iter().zip(sessions).enumerate() {
+            let (settings, addrs, done) = (self.settings.clone(), addrs.clone(), done.clone());
+            let spawned = std::thread::Builder::new()
+                .name(format!("lambda-zero-{worker}"))
+                .spawn(move || {
+                    let served = match session {
+                        Some(session) => Ok(session),
+                        None => transport::MioTransport::new(addrs)
+                            .map(|io| Session::new(io, settings))
+                            .map_err(RuntimeError::ConnectionLost),
+                    }
+                    .and_then(|mut session| {
+                        session.serve(&mut Recv::new(), &mut Buffered(handler))
+                    });
+                    let _ = done.send(served);
+                });
+            if let Err(source) = spawned {
+                return Err(RuntimeError::ConnectionLost(source));
+            }
+        }
+        drop(done);
+        for result in results.iter().take(workers as usize) {
+            result?;
+        }
+        Ok(())
+    }
+
     fn transport(&self, addrs: &[SocketAddr]) -> Result<transport::MioTransport, RuntimeError> {
         panic_report::install(&self.settings.endpoint, addrs);
         transport::MioTransport::new(addrs.to_vec()).map_err(|source| RuntimeError::Unreachable {
@@ -190,18 +270,7 @@ impl Runtime {
         let mut session = Session::new(io, self.settings.clone());
         let mut recv = Recv::new();
         session.ensure_connected()?;
-        panic_report::enter_init();
-        let built =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| init(&self.settings.config)));
-        panic_report::leave();
-        let built = match built {
-            Ok(result) => result,
-            Err(payload) => Err(Error::function(
-                "InitPanic",
-                runtime::PanicMessage(&*payload),
-            )),
-        };
-        let mut handler = match built {
+        let mut handler = match build(init, &self.settings.config) {
             Ok(handler) => handler,
             Err(failure) => {
                 session.post_init_error(&failure)?;
@@ -234,6 +303,19 @@ impl Runtime {
     }
 }
 
+/// Runs the function's initialisation, turning a panic into a `Function.InitPanic` error.
+fn build<T>(init: impl FnOnce(&Config) -> Result<T, Error>, config: &Config) -> Result<T, Error> {
+    panic_report::enter_init();
+    let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| init(config)));
+    panic_report::leave();
+    built.unwrap_or_else(|payload| {
+        Err(Error::function(
+            "InitPanic",
+            runtime::PanicMessage(&*payload),
+        ))
+    })
+}
+
 /// Runs a closure as the function, forever: `lambda_zero::run(|event: &[u8]| event)`.
 ///
 /// Exits the process with status 1 and a message on stderr when the runtime cannot go on
@@ -250,6 +332,17 @@ pub fn run_handler<H: Handler>(handler: H) -> ! {
 /// Runs a [`StreamingHandler`] as the function, forever. Exits like [`run`].
 pub fn run_streaming<H: StreamingHandler>(handler: H) -> ! {
     exit_with(Runtime::from_env().and_then(|rt| rt.run_streaming(handler)))
+}
+
+/// Runs up to `AWS_LAMBDA_MAX_CONCURRENCY` invocations at once (Lambda Managed Instances), one
+/// worker thread and one handler from `init` each; one at a time on the calling thread when the
+/// variable is unset. Exits like [`run`]. See [`Runtime::run_concurrent`].
+pub fn run_concurrent<H, F>(init: F) -> !
+where
+    H: Handler + Send + 'static,
+    F: FnMut(&Config) -> Result<H, Error>,
+{
+    exit_with(Runtime::from_env().and_then(|rt| rt.run_concurrent(init)))
 }
 
 /// Builds the handler with `init` (reporting a failure to `/runtime/init/error`), then runs

@@ -4,14 +4,16 @@
 //! error like any other. With `panic = "abort"` (the size-optimised release profile) nothing can
 //! be caught: the process ends inside the panic. So a panic hook, installed at start-up, posts
 //! the error itself, on a fresh blocking connection, before the process aborts. It needs to know
-//! which invocation is running: [`enter`] copies the request id into a static before each
-//! handler call (a few dozen bytes, no allocation). In unwinding builds all of this compiles to
-//! nothing.
+//! which invocation is running: [`enter`] copies the request id into a thread-local before each
+//! handler call (a few dozen bytes, no allocation, no lock; each worker of a concurrent runtime
+//! has its own, and the hook runs on the panicking thread). In unwinding builds all of this
+//! compiles to nothing.
 
+use std::cell::RefCell;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::panic::{self, PanicHookInfo};
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use crate::handler::{Error, ErrorKind};
@@ -36,13 +38,24 @@ struct Current {
     invocation_id_len: usize,
 }
 
-static CURRENT: Mutex<Current> = Mutex::new(Current {
-    phase: Phase::Idle,
-    request_id: [0; MAX_ID],
-    request_id_len: 0,
-    invocation_id: [0; MAX_ID],
-    invocation_id_len: 0,
-});
+thread_local! {
+    // Const-initialised and without a destructor: no allocation, no registration on first use.
+    static CURRENT: RefCell<Current> = const {
+        RefCell::new(Current {
+            phase: Phase::Idle,
+            request_id: [0; MAX_ID],
+            request_id_len: 0,
+            invocation_id: [0; MAX_ID],
+            invocation_id_len: 0,
+        })
+    };
+}
+
+/// Runs `f` on this thread's record, unless it is in use (a panic inside `f` itself).
+#[inline]
+fn with_current<R>(f: impl FnOnce(&mut Current) -> R) -> Option<R> {
+    CURRENT.with(|cur| cur.try_borrow_mut().ok().map(|mut cur| f(&mut cur)))
+}
 
 struct Target {
     endpoint: Endpoint,
@@ -73,9 +86,7 @@ pub(crate) fn install(endpoint: &Endpoint, addrs: &[SocketAddr]) {
 /// Marks the start of the function's initialisation.
 pub(crate) fn enter_init() {
     if ABORTS {
-        if let Ok(mut cur) = CURRENT.lock() {
-            cur.phase = Phase::Init;
-        }
+        with_current(|cur| cur.phase = Phase::Init);
     }
 }
 
@@ -85,7 +96,7 @@ pub(crate) fn enter(request_id: &str, invocation_id: Option<&str>) {
     if !ABORTS {
         return;
     }
-    if let Ok(mut cur) = CURRENT.lock() {
+    with_current(|cur| {
         let id = request_id.as_bytes();
         let inv = invocation_id.unwrap_or("").as_bytes();
         if id.len() > MAX_ID || inv.len() > MAX_ID {
@@ -97,23 +108,25 @@ pub(crate) fn enter(request_id: &str, invocation_id: Option<&str>) {
         cur.invocation_id[..inv.len()].copy_from_slice(inv);
         cur.invocation_id_len = inv.len();
         cur.phase = Phase::Invoke;
-    }
+    });
 }
 
 /// Marks the end of a handler call (or of the initialisation).
 #[inline]
 pub(crate) fn leave() {
     if ABORTS {
-        if let Ok(mut cur) = CURRENT.lock() {
-            cur.phase = Phase::Idle;
-        }
+        with_current(|cur| cur.phase = Phase::Idle);
     }
 }
 
 /// Posts the panic as the running invocation's error (or as the init error).
 fn report(info: &PanicHookInfo<'_>) {
     let Some(target) = TARGET.get() else { return };
-    let Ok(cur) = CURRENT.try_lock() else { return };
+    with_current(|cur| post(target, cur, info));
+}
+
+/// Posts the panic described by `info` for the invocation (or initialisation) in `cur`.
+fn post(target: &Target, cur: &Current, info: &PanicHookInfo<'_>) {
     let message = info.payload_as_str().unwrap_or("(non-string payload)");
     let location = info
         .location()

@@ -79,6 +79,9 @@ pub(crate) struct Settings {
     pub max_invocations: Option<u64>,
     /// See [`ACK_TIMEOUT`].
     pub ack_timeout: Duration,
+    /// Workers of [`crate::Runtime::run_concurrent`], when set; else the configuration's
+    /// `max_concurrency`.
+    pub workers: Option<u32>,
     pub config: Config,
 }
 
@@ -1121,6 +1124,7 @@ mod tests {
             pipelining,
             max_invocations: Some(limit),
             ack_timeout: ACK_TIMEOUT,
+            workers: None,
             config: Config::default(),
         };
         let mut session = Session::new(script, settings);

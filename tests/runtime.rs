@@ -208,6 +208,159 @@ fn a_panicking_init_is_reported_to_init_error() {
     );
 }
 
+/// Counts the invocations in flight across the workers of a concurrent runtime, and makes each
+/// wait (up to [`WAIT`]) until `target` are in flight together: with fewer workers than
+/// `target` every invocation would time out here and fail.
+struct InFlight {
+    state: std::sync::Mutex<(u32, u32)>,
+    changed: std::sync::Condvar,
+    target: u32,
+}
+
+impl InFlight {
+    fn new(target: u32) -> std::sync::Arc<InFlight> {
+        std::sync::Arc::new(InFlight {
+            state: std::sync::Mutex::new((0, 0)),
+            changed: std::sync::Condvar::new(),
+            target,
+        })
+    }
+
+    /// Joins the invocations in flight and waits for `target` of them; false on a timeout.
+    fn meet(&self) -> bool {
+        let mut state = self.state.lock().unwrap();
+        state.0 += 1;
+        state.1 = state.1.max(state.0);
+        self.changed.notify_all();
+        let (mut state, timeout) = self
+            .changed
+            .wait_timeout_while(state, WAIT, |s| s.1 < self.target)
+            .unwrap();
+        state.0 -= 1;
+        !timeout.timed_out()
+    }
+
+    fn most(&self) -> u32 {
+        self.state.lock().unwrap().1
+    }
+}
+
+#[test]
+fn run_concurrent_serves_that_many_invocations_at_once() {
+    const WORKERS: u32 = 3;
+    const EACH: u64 = 4;
+    let server = MockRuntimeApi::start().unwrap();
+    let ids: Vec<String> = (0..u64::from(WORKERS) * EACH)
+        .map(|i| server.push_event(format!("event {i}")))
+        .collect();
+    let in_flight = InFlight::new(WORKERS);
+    let built = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let rt = runtime(&server, EACH).concurrency(WORKERS);
+    let (flight, count) = (in_flight.clone(), built.clone());
+    let result = within(move || {
+        rt.run_concurrent(move |_config| {
+            count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let flight = flight.clone();
+            Ok(handler_fn(move |event, _ctx| {
+                if flight.meet() {
+                    Ok(event)
+                } else {
+                    Err(Error::function("Alone", "the other workers never came"))
+                }
+            }))
+        })
+    });
+    assert!(result.is_ok(), "{result:?}");
+    assert_eq!(
+        built.load(std::sync::atomic::Ordering::SeqCst),
+        WORKERS,
+        "one handler per worker"
+    );
+    assert_eq!(
+        in_flight.most(),
+        WORKERS,
+        "{WORKERS} invocations ran at once"
+    );
+    let outcomes = server.wait_outcomes(ids.len(), WAIT);
+    for (i, id) in ids.iter().enumerate() {
+        let answers: Vec<&Outcome> = outcomes
+            .iter()
+            .filter(|o| o.request_id() == Some(id.as_str()))
+            .collect();
+        assert_eq!(answers.len(), 1, "event {i} answered once: {answers:?}");
+        assert_eq!(answers[0].body(), format!("event {i}").as_bytes());
+    }
+    assert_eq!(
+        server.connections(),
+        WORKERS as usize,
+        "one connection per worker"
+    );
+}
+
+#[test]
+fn run_concurrent_reports_a_failed_init_once_and_takes_no_event() {
+    let server = MockRuntimeApi::start().unwrap();
+    server.push_event("never handled");
+    let rt = runtime(&server, 1).concurrency(4);
+    let mut calls = 0;
+    let result = within(move || {
+        rt.run_concurrent(move |_config| -> Result<Echo, Error> {
+            calls += 1;
+            if calls == 3 {
+                return Err(Error::function("ThirdWorker", "no room for a third pool"));
+            }
+            fn echo(e: &[u8]) -> &[u8] {
+                e
+            }
+            Ok(lambda_zero::EventFnHandler(echo))
+        })
+    });
+    assert!(
+        matches!(result, Err(RuntimeError::InitFailed(ref e)) if e.error_type() == "Function.ThirdWorker"),
+        "{result:?}"
+    );
+    let outcomes = server.wait_outcomes(1, WAIT);
+    assert_eq!(outcomes.len(), 1, "{outcomes:?}");
+    assert!(
+        matches!(&outcomes[0], Outcome::InitError { error_type, .. } if error_type == "Function.ThirdWorker"),
+        "{outcomes:?}"
+    );
+    assert_eq!(server.pending(), 1, "no event was taken");
+}
+
+#[test]
+fn run_concurrent_stops_at_the_first_workers_fatal_error() {
+    // One worker's poll is answered 500 ("exit promptly"); the other three wait in their long
+    // polls for events that never come. The runtime must not wait for them.
+    let server = MockRuntimeApi::start().unwrap();
+    server.script(Route::Next, 500);
+    let rt = runtime(&server, 1).concurrency(4);
+    let result = within(move || rt.run_concurrent(|_| Ok(handler_fn(|event, _| Ok(event)))));
+    assert!(
+        matches!(result, Err(RuntimeError::Fatal { status: 500, .. })),
+        "{result:?}"
+    );
+}
+
+#[test]
+fn run_concurrent_with_one_worker_is_the_plain_loop() {
+    let server = MockRuntimeApi::start().unwrap();
+    let a = server.push_event("only");
+    let rt = runtime(&server, 1).config(Config::default());
+    let result = within(move || {
+        rt.run_concurrent(|_config| {
+            fn echo(e: &[u8]) -> &[u8] {
+                e
+            }
+            Ok(lambda_zero::EventFnHandler(echo))
+        })
+    });
+    assert!(result.is_ok(), "{result:?}");
+    let outcomes = server.wait_outcomes(1, WAIT);
+    assert_eq!(outcomes[0].request_id(), Some(a.as_str()));
+    assert_eq!(server.connections(), 1);
+}
+
 #[test]
 fn pipelining_can_be_switched_off() {
     let server = MockRuntimeApi::start().unwrap();

@@ -22,6 +22,9 @@ struct Counting;
 
 static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
 
+/// The tests share [`ALLOCATIONS`]: one at a time.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 thread_local! {
     static COUNTED: Cell<bool> = const { Cell::new(false) };
 }
@@ -105,6 +108,8 @@ fn size_for(i: usize, rng: &mut u64) -> usize {
 #[test]
 fn warm_invocations_allocate_nothing() {
     const INVOCATIONS: usize = 10_000;
+    let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    ALLOCATIONS.store(0, Ordering::Relaxed);
     let server = MockRuntimeApi::builder()
         .record_requests(false)
         .start()
@@ -225,4 +230,72 @@ fn warm_invocations_allocate_nothing() {
             "invocation {id} answered at most once"
         );
     }
+}
+
+/// [`Mixed`] for a concurrent worker: counts this worker thread's allocations from its first
+/// invocation on (the worker's start-up — its thread, connection and buffers — comes before).
+struct CountingWorker(Mixed);
+
+impl Handler for CountingWorker {
+    fn handle<'a>(&'a mut self, event: &'a mut [u8], ctx: &Context<'_>) -> Result<&'a [u8], Error> {
+        COUNTED.with(|c| c.set(true));
+        self.0.handle(event, ctx)
+    }
+}
+
+#[test]
+fn concurrent_workers_allocate_nothing_once_warm() {
+    const WORKERS: u32 = 4;
+    const EACH: usize = 500;
+    let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    ALLOCATIONS.store(0, Ordering::Relaxed);
+    let server = MockRuntimeApi::builder()
+        .record_requests(false)
+        .start()
+        .expect("mock starts");
+    let mib = Arc::<[u8]>::from(vec![b'k'; 1 << 20]);
+    let mut rng = 0x2545_f491_4f6c_dd1du64;
+    let total = WORKERS as usize * EACH;
+    for i in 0..total {
+        let inv = match size_for(i + 1, &mut rng) {
+            // The maximum size is the other test's; here, 1 MiB is the largest.
+            s if s >= 1 << 20 => Invocation::shared(mib.clone()),
+            s => {
+                let mut body = vec![b'a' + (i % 26) as u8; s];
+                if i % 97 == 3 && s >= 3 {
+                    body[..3].copy_from_slice(b"ERR");
+                }
+                Invocation::new(body)
+            }
+        };
+        server.push(if i % 10 == 4 {
+            inv.chunked(1 + i % 4096)
+        } else {
+            inv
+        });
+    }
+    let endpoint = server.endpoint();
+    let result = std::thread::spawn(move || {
+        Runtime::new(&endpoint)
+            .expect("endpoint")
+            .max_invocations(EACH as u64)
+            .concurrency(WORKERS)
+            .run_concurrent(|_| {
+                Ok(CountingWorker(Mixed {
+                    own: Vec::with_capacity(256),
+                }))
+            })
+    })
+    .join()
+    .expect("runtime thread");
+    result.expect("every worker finished cleanly");
+    let allocations = ALLOCATIONS.load(Ordering::Relaxed);
+    let outcomes = server.wait_outcomes(total, Duration::from_secs(30));
+    eprintln!(
+        "{total} invocations on {WORKERS} workers over {} connections: {allocations} allocations",
+        server.connections()
+    );
+    assert_eq!(outcomes.len(), total, "every event answered");
+    assert_eq!(server.connections(), WORKERS as usize);
+    assert_eq!(allocations, 0, "heap allocations on warm workers");
 }
