@@ -104,7 +104,7 @@ impl Runtime {
                 endpoint,
                 pipelining: true,
                 max_invocations: None,
-                ack_timeout: runtime::ACK_TIMEOUT,
+                ack_timeout: Some(runtime::ACK_TIMEOUT),
                 workers: None,
                 config: Config::default(),
             },
@@ -129,7 +129,11 @@ impl Runtime {
     /// byte arriving (default: 10 s; Lambda acknowledges at once). After that the connection is
     /// taken for lost: the runtime reconnects and posts the answer again, as after a dropped
     /// connection. The long poll for the next event is never limited.
-    pub fn ack_timeout(mut self, idle: std::time::Duration) -> Runtime {
+    ///
+    /// `None` waits as long as it takes, which saves the kernel a timer per invocation (here
+    /// about 0.1 µs of CPU and 0.25 µs of round trip, `lzbench`): for a Runtime API known to
+    /// acknowledge, as Lambda's does.
+    pub fn ack_timeout(mut self, idle: Option<std::time::Duration>) -> Runtime {
         self.settings.ack_timeout = idle;
         self
     }
@@ -337,6 +341,36 @@ pub fn run_streaming<H: StreamingHandler>(handler: H) -> ! {
 /// Runs up to `AWS_LAMBDA_MAX_CONCURRENCY` invocations at once (Lambda Managed Instances), one
 /// worker thread and one handler from `init` each; one at a time on the calling thread when the
 /// variable is unset. Exits like [`run`]. See [`Runtime::run_concurrent`].
+///
+/// ```no_run
+/// use std::sync::atomic::{AtomicU64, Ordering};
+/// use std::sync::Arc;
+///
+/// use lambda_zero::{Context, Error, Handler};
+///
+/// /// One per worker: the counter is shared, the output buffer is the worker's own.
+/// struct Counter {
+///     served: Arc<AtomicU64>,
+///     out: String,
+/// }
+///
+/// impl Handler for Counter {
+///     fn handle<'a>(&'a mut self, _event: &'a mut [u8], _ctx: &Context<'_>) -> Result<&'a [u8], Error> {
+///         use std::fmt::Write;
+///         let n = self.served.fetch_add(1, Ordering::Relaxed) + 1;
+///         self.out.clear();
+///         let _ = write!(self.out, "{n}");
+///         Ok(self.out.as_bytes())
+///     }
+/// }
+///
+/// fn main() {
+///     let served = Arc::new(AtomicU64::new(0));
+///     lambda_zero::run_concurrent(move |_config| {
+///         Ok(Counter { served: served.clone(), out: String::with_capacity(24) })
+///     })
+/// }
+/// ```
 pub fn run_concurrent<H, F>(init: F) -> !
 where
     H: Handler + Send + 'static,

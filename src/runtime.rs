@@ -77,8 +77,8 @@ pub(crate) struct Settings {
     pub endpoint: Endpoint,
     pub pipelining: bool,
     pub max_invocations: Option<u64>,
-    /// See [`ACK_TIMEOUT`].
-    pub ack_timeout: Duration,
+    /// See [`ACK_TIMEOUT`]; `None`: no limit.
+    pub ack_timeout: Option<Duration>,
     /// Workers of [`crate::Runtime::run_concurrent`], when set; else the configuration's
     /// `max_concurrency`.
     pub workers: Option<u32>,
@@ -388,11 +388,12 @@ impl<I: Io> Session<I> {
         pipeline: bool,
     ) -> Result<bool, RuntimeError> {
         let head = &message.head;
-        let (head_bytes, rest) = recv.buf.split_at_mut(message.body.start);
-        let event = &mut rest[..message.body.len()];
-        // `serve` has skipped events without a request id.
-        let request_id = head.lambda.request_id.unwrap_or_default().get(head_bytes);
-        let invocation_id = head.lambda.invocation_id.map(|s| s.get(head_bytes));
+        let Received {
+            head_bytes,
+            event,
+            request_id,
+            invocation_id,
+        } = Received::split(&mut recv.buf, message);
         let context = context_for(head, head_bytes, &self.settings.config);
         let reply = match context {
             Ok(ctx) => call(handler, event, &ctx),
@@ -669,13 +670,14 @@ impl<I: Io> Session<I> {
         handler: &mut H,
     ) -> Result<(), RuntimeError> {
         let head = &message.head;
-        let (head_bytes, rest) = recv.buf.split_at_mut(message.body.start);
-        let event = &mut rest[..message.body.len()];
         recv.filled = 0;
         recv.reader.reset();
-        // `serve` has skipped events without a request id.
-        let request_id = head.lambda.request_id.unwrap_or_default().get(head_bytes);
-        let invocation_id = head.lambda.invocation_id.map(|s| s.get(head_bytes));
+        let Received {
+            head_bytes,
+            event,
+            request_id,
+            invocation_id,
+        } = Received::split(&mut recv.buf, message);
         if let Err(failure) = context_for(head, head_bytes, &self.settings.config) {
             self.post(request_id, invocation_id, &Reply::Failure(failure), false)?;
             return Ok(());
@@ -920,16 +922,16 @@ fn check_ack(what: &'static str, status: u16) -> Result<(), RuntimeError> {
 
 /// Reads the acknowledgement of a request just written into `buf`, dropping its body (at most
 /// [`ACK_BODY_LIMIT`]). Returns it with how far `buf` is filled: bytes past the message's `end`
-/// arrived with it (a pipelined `/next` answer). A pause of `idle` with no byte arriving is a
-/// lost connection.
+/// arrived with it (a pipelined `/next` answer). A pause of `idle` (if given) with no byte
+/// arriving is a lost connection.
 fn read_ack<I: Io>(
     io: &mut I,
     buf: &mut [u8],
-    idle: Duration,
+    idle: Option<Duration>,
 ) -> Result<(Message, usize), ReadError> {
     let mut filled = 0;
     let mut reader = Reader::new(ACK_BODY_LIMIT, true);
-    let message = read_message(io, buf, &mut filled, &mut reader, Some(idle))?;
+    let message = read_message(io, buf, &mut filled, &mut reader, idle)?;
     Ok((message, filled))
 }
 
@@ -969,6 +971,31 @@ fn read_message<I: Io>(
             };
         }
         *filled += n;
+    }
+}
+
+/// An event in the receive buffer, taken apart.
+struct Received<'b> {
+    /// The `/next` response head, which the header spans point into.
+    head_bytes: &'b [u8],
+    /// The event, for the handler to read and change in place.
+    event: &'b mut [u8],
+    request_id: &'b [u8],
+    invocation_id: Option<&'b [u8]>,
+}
+
+impl<'b> Received<'b> {
+    fn split(buf: &'b mut [u8], message: &Message) -> Received<'b> {
+        let (head_bytes, rest) = buf.split_at_mut(message.body.start);
+        let head_bytes: &'b [u8] = head_bytes;
+        let lambda = &message.head.lambda;
+        Received {
+            event: &mut rest[..message.body.len()],
+            // `serve` has skipped events without a request id.
+            request_id: lambda.request_id.unwrap_or_default().get(head_bytes),
+            invocation_id: lambda.invocation_id.map(|s| s.get(head_bytes)),
+            head_bytes,
+        }
     }
 }
 
@@ -1123,7 +1150,7 @@ mod tests {
             endpoint: Endpoint::parse("127.0.0.1:9001").unwrap(),
             pipelining,
             max_invocations: Some(limit),
-            ack_timeout: ACK_TIMEOUT,
+            ack_timeout: Some(ACK_TIMEOUT),
             workers: None,
             config: Config::default(),
         };

@@ -425,7 +425,7 @@ fn a_stalled_acknowledgement_times_out_and_the_answer_is_posted_again() {
                 let a = server.push(Invocation::new(event));
                 let b = server.push(Invocation::new("b"));
                 server.script(route, fault);
-                let rt = runtime(&server, 2, pipelining).ack_timeout(IDLE);
+                let rt = runtime(&server, 2, pipelining).ack_timeout(Some(IDLE));
                 let took = Running::spawn(move || rt.run(handler_fn(echo_or_fail))).ok(&what);
                 assert!(
                     took >= IDLE,
