@@ -38,6 +38,9 @@ pub enum RuntimeError {
     Protocol(ProtoError),
     /// The function's initialisation failed (reported to `/runtime/init/error`).
     InitFailed(Box<crate::Error>),
+    /// A worker of [`crate::Runtime::run_concurrent`] could not be started (its thread or its
+    /// event queue).
+    WorkerStart(io::Error),
 }
 
 impl fmt::Display for RuntimeError {
@@ -63,6 +66,9 @@ impl fmt::Display for RuntimeError {
             }
             RuntimeError::Protocol(e) => write!(f, "the Runtime API sent an invalid response: {e}"),
             RuntimeError::InitFailed(e) => write!(f, "function initialisation failed: {e}"),
+            RuntimeError::WorkerStart(e) => {
+                write!(f, "could not start a worker for concurrent invocations: {e}")
+            }
         }
     }
 }
@@ -73,6 +79,7 @@ impl std::error::Error for RuntimeError {
             RuntimeError::Unreachable { source, .. } => Some(source),
             RuntimeError::ConnectionLost(e) => Some(e),
             RuntimeError::Protocol(e) => Some(e),
+            RuntimeError::WorkerStart(e) => Some(e),
             _ => None,
         }
     }

@@ -217,27 +217,27 @@ impl Runtime {
         }
         // Bounded: its slots are allocated here, so a worker's last act allocates nothing.
         let (done, results) = std::sync::mpsc::sync_channel(handlers.len());
-        let mut sessions = vec![Some(session)];
-        sessions.resize_with(handlers.len(), || None);
-        for (worker, (handler, session)) in handlers.into_iter().zip(sessions).enumerate() {
+        // Worker 0 keeps the connection that init errors would have used; the others open
+        // their own.
+        let mut first = Some(session);
+        for (worker, handler) in handlers.into_iter().enumerate() {
+            let session = first.take();
             let (settings, addrs, done) = (self.settings.clone(), addrs.clone(), done.clone());
-            let spawned = std::thread::Builder::new()
+            std::thread::Builder::new()
                 .name(format!("lambda-zero-{worker}"))
                 .spawn(move || {
                     let served = match session {
                         Some(session) => Ok(session),
                         None => transport::MioTransport::new(addrs)
                             .map(|io| Session::new(io, settings))
-                            .map_err(RuntimeError::ConnectionLost),
+                            .map_err(RuntimeError::WorkerStart),
                     }
                     .and_then(|mut session| {
                         session.serve(&mut Recv::new(), &mut Buffered(handler))
                     });
                     let _ = done.send(served);
-                });
-            if let Err(source) = spawned {
-                return Err(RuntimeError::ConnectionLost(source));
-            }
+                })
+                .map_err(RuntimeError::WorkerStart)?;
         }
         drop(done);
         for result in results.iter().take(workers as usize) {
