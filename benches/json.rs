@@ -255,12 +255,16 @@ fn api_gateway(c: &mut Criterion) {
         Ok(())
     });
     let mut group = c.benchmark_group("json_apigw_v2");
+    // The two AWS examples, and lambda_http's own test event (the `apigw-1.2KiB` event of the
+    // round-trip benches).
     for name in [
         "example-apigw-v2-request-no-authorizer.json",
         "example-apigw-v2-request-iam.json",
+        "lambda-http/apigw_v2_proxy_request.json",
     ] {
         let event = shared(name);
         let label = name
+            .trim_start_matches("lambda-http/")
             .trim_start_matches("example-")
             .trim_end_matches(".json");
         // Both sides answer the same thing.
