@@ -563,13 +563,42 @@ impl<'de> FastDe<'_, 'de> {
         }
     }
 
+    /// Checks the escapes of a string that is skipped, not read: the string whose quote is at
+    /// `p` and which ends before the structural at `next` holds the backslash at
+    /// `self.backslash`. Nothing is written (unlike [`FastDe::unescape`]); moves
+    /// `self.backslash` past the string.
+    #[cold]
+    #[inline(never)]
+    fn check_escapes(&mut self, p: usize, next: usize) -> Result<(), Bail> {
+        let copy = self.copy;
+        let mut backslash = self.backslash;
+        if backslash < p {
+            // A backslash outside every string.
+            return Err(Bail);
+        }
+        // Stage 1 put every byte up to the next structural other than white space after the
+        // closing quote in the string, so every backslash before `next` is one of its escapes.
+        while backslash < next {
+            let used = match simple_escape(*copy.get(backslash + 1).ok_or(Bail)?) {
+                Some(_) => 2,
+                None => unescape_one(&copy[backslash..], &mut [0u8; 4])?.1,
+            };
+            backslash = next_backslash(copy, backslash + used, self.doc);
+        }
+        self.backslash = backslash;
+        Ok(())
+    }
+
     /// Checks the value starting at structural `self.i` and moves past it.
     #[inline(always)]
     fn skip(&mut self) -> Result<(), Bail> {
         let (p, c) = self.token(self.i)?;
         match c {
             b'"' => {
-                self.escapes(self.i, p)?;
+                let next = *self.index.get(self.i + 1).ok_or(Bail)? as usize;
+                if self.backslash < next {
+                    self.check_escapes(p, next)?;
+                }
                 self.i += 1;
                 Ok(())
             }
@@ -615,7 +644,7 @@ impl<'de> FastDe<'_, 'de> {
                 let next = *index.get(i + 1).ok_or(Bail)? as usize;
                 if backslash < next {
                     self.backslash = backslash;
-                    self.unescape(p)?;
+                    self.check_escapes(p, next)?;
                     backslash = self.backslash;
                 }
                 i += 1;
@@ -1191,6 +1220,49 @@ mod tests {
         // A bad escape after a good one: the event is restored before the tape path reads it.
         refused(r#"{"a":"x\ny","b":"\q"}"#);
         refused(r#"{"a":"x\ny","b":tru}"#);
+    }
+
+    #[test]
+    fn skipped_strings_have_their_escapes_checked_without_being_unescaped() {
+        struct Ignored;
+        impl Decode for Ignored {
+            type Out<'de> = serde::de::IgnoredAny;
+        }
+        let skip = |json: &str| fast_against_tape::<Ignored, ()>(json.as_bytes(), |_| ());
+        for good in [
+            r#"{"a":"x\ny","b":["\\\"\u00e9\ud83d\ude00",{"k\tey":"\/"}]}"#,
+            r#"["\\", "\"", "a\\\\b\"c", "\b\f\r\t"]"#,
+        ] {
+            let got = skip(good);
+            assert!(
+                matches!(got, (Outcome::Value(()), Outcome::Value(()))),
+                "{good}: {got:?}"
+            );
+        }
+        for bad in [
+            r#"{"a":"\q"}"#,
+            r#"["ok","\u12g4"]"#,
+            r#"{"a":["\ud800"]}"#,
+            r#"{"a":"\udc00x"}"#,
+            r#"["\ud800\u0041"]"#,
+            r#"["\u00"]"#,
+            r#"[1, "a"] \"#,
+        ] {
+            let got = skip(bad);
+            assert!(
+                matches!(got, (Outcome::Gave, Outcome::Refused(_))),
+                "{bad}: {got:?}"
+            );
+        }
+        // A string value skipped by a typed event (serde's ignored field), then a read one.
+        assert!(matches!(
+            typed(r#"{"other":"a\nb\u0041","name":"x\ty"}"#),
+            (Outcome::Value(_), Outcome::Value(_))
+        ));
+        assert!(matches!(
+            typed(r#"{"other":"a\qb","name":"x"}"#),
+            (Outcome::Gave, Outcome::Refused(_))
+        ));
     }
 
     #[test]

@@ -524,21 +524,26 @@ impl<'b> JsonWriter<'b> {
     pub fn display(&mut self, value: &dyn fmt::Display) -> Result<(), WriteError> {
         self.op(|w| {
             w.before_value()?;
-            w.quote()?;
-            let mut sink = Sink {
-                w: &mut *w,
-                error: None,
-                contents: true,
-            };
-            if fmt::write(&mut sink, format_args!("{value}")).is_err() {
-                return Err(sink
-                    .error
-                    .unwrap_or(WriteError::Misuse("a Display impl failed")));
-            }
-            w.quote()?;
+            w.quoted_display(value)?;
             w.nesting.pos = Pos::AfterValue;
             Ok(())
         })
+    }
+
+    /// `"…"` around the `Display` output of `value`, escaped.
+    fn quoted_display(&mut self, value: &dyn fmt::Display) -> Result<(), WriteError> {
+        self.quote()?;
+        let mut sink = Sink {
+            w: &mut *self,
+            error: None,
+            contents: true,
+        };
+        if fmt::write(&mut sink, format_args!("{value}")).is_err() {
+            return Err(sink
+                .error
+                .unwrap_or(WriteError::Misuse("a Display impl failed")));
+        }
+        self.quote()
     }
 
     /// Writes a pre-serialized JSON value as it is (it must be one valid JSON value; it is
@@ -644,9 +649,45 @@ impl<'b> JsonWriter<'b> {
     }
 
     /// Writes a member: `"key":value`.
+    #[inline]
     pub fn field<V: WriteJson>(&mut self, key: &str, value: V) -> Result<(), WriteError> {
-        self.key(key)?;
-        value.write_json(self)
+        value.write_field(key, self)
+    }
+
+    /// Writes the key and `,`/`:` of a member (the checks of [`JsonWriter::key`]), then
+    /// `value` with `write`, and marks the member complete: one step for the common members.
+    #[inline(always)]
+    fn member(
+        &mut self,
+        key: &str,
+        write: impl FnOnce(&mut Self) -> Result<(), WriteError>,
+    ) -> Result<(), WriteError> {
+        self.op(|w| {
+            if !w.nesting.in_object {
+                return Err(WriteError::Misuse("a key outside an object"));
+            }
+            let comma = match w.nesting.pos {
+                Pos::AfterKey => return Err(WriteError::Misuse("two keys in a row")),
+                Pos::AfterValue => true,
+                _ => false,
+            };
+            w.quoted(comma, key, true)?;
+            write(w)?;
+            w.nesting.pos = Pos::AfterValue;
+            Ok(())
+        })
+    }
+
+    /// `"key":"value"` in one step.
+    #[inline]
+    fn str_member(&mut self, key: &str, value: &str) -> Result<(), WriteError> {
+        self.member(key, |w| w.quoted(false, value, false))
+    }
+
+    /// `"key":text` in one step, `text` being a scalar's JSON (a number, `true`, `null`).
+    #[inline]
+    fn scalar_member(&mut self, key: &str, text: &str) -> Result<(), WriteError> {
+        self.member(key, |w| w.emit(text))
     }
 
     /// Writes an object whose members `f` writes: `{...}`.
@@ -859,29 +900,61 @@ impl fmt::Write for Sink<'_, '_> {
 pub trait WriteJson {
     /// Writes `self` as one JSON value.
     fn write_json(&self, w: &mut JsonWriter<'_>) -> Result<(), WriteError>;
+
+    /// Writes the object member `"key":self` ([`JsonWriter::field`]). The default writes the
+    /// key, then the value; strings, booleans and integers write both in one step.
+    #[inline]
+    fn write_field(&self, key: &str, w: &mut JsonWriter<'_>) -> Result<(), WriteError> {
+        w.key(key)?;
+        self.write_json(w)
+    }
 }
 
 impl<T: WriteJson + ?Sized> WriteJson for &T {
+    #[inline]
     fn write_json(&self, w: &mut JsonWriter<'_>) -> Result<(), WriteError> {
         (**self).write_json(w)
+    }
+
+    #[inline]
+    fn write_field(&self, key: &str, w: &mut JsonWriter<'_>) -> Result<(), WriteError> {
+        (**self).write_field(key, w)
     }
 }
 
 impl WriteJson for str {
+    #[inline]
     fn write_json(&self, w: &mut JsonWriter<'_>) -> Result<(), WriteError> {
         w.str(self)
+    }
+
+    #[inline]
+    fn write_field(&self, key: &str, w: &mut JsonWriter<'_>) -> Result<(), WriteError> {
+        w.str_member(key, self)
     }
 }
 
 impl WriteJson for String {
+    #[inline]
     fn write_json(&self, w: &mut JsonWriter<'_>) -> Result<(), WriteError> {
         w.str(self)
+    }
+
+    #[inline]
+    fn write_field(&self, key: &str, w: &mut JsonWriter<'_>) -> Result<(), WriteError> {
+        w.str_member(key, self)
     }
 }
 
 impl WriteJson for bool {
+    #[inline]
     fn write_json(&self, w: &mut JsonWriter<'_>) -> Result<(), WriteError> {
         w.bool(*self)
+    }
+
+    #[inline]
+    fn write_field(&self, key: &str, w: &mut JsonWriter<'_>) -> Result<(), WriteError> {
+        w.scalar_member(key, if *self { "true" } else { "false" })
     }
 }
 
@@ -906,8 +979,14 @@ impl WriteJson for f32 {
 macro_rules! write_json_int {
     ($($t:ty)*) => {$(
         impl WriteJson for $t {
+            #[inline]
             fn write_json(&self, w: &mut JsonWriter<'_>) -> Result<(), WriteError> {
                 w.int(*self)
+            }
+
+            #[inline]
+            fn write_field(&self, key: &str, w: &mut JsonWriter<'_>) -> Result<(), WriteError> {
+                w.scalar_member(key, itoa::Buffer::new().format(*self))
             }
         }
     )*};
@@ -916,10 +995,19 @@ macro_rules! write_json_int {
 write_json_int!(u8 u16 u32 u64 u128 usize i8 i16 i32 i64 i128 isize);
 
 impl<T: WriteJson> WriteJson for Option<T> {
+    #[inline]
     fn write_json(&self, w: &mut JsonWriter<'_>) -> Result<(), WriteError> {
         match self {
             Some(v) => v.write_json(w),
             None => w.null(),
+        }
+    }
+
+    #[inline]
+    fn write_field(&self, key: &str, w: &mut JsonWriter<'_>) -> Result<(), WriteError> {
+        match self {
+            Some(v) => v.write_field(key, w),
+            None => w.scalar_member(key, "null"),
         }
     }
 }
@@ -959,6 +1047,10 @@ pub struct Text<T>(pub T);
 impl<T: fmt::Display> WriteJson for Text<T> {
     fn write_json(&self, w: &mut JsonWriter<'_>) -> Result<(), WriteError> {
         w.display(&self.0)
+    }
+
+    fn write_field(&self, key: &str, w: &mut JsonWriter<'_>) -> Result<(), WriteError> {
+        w.member(key, |w| w.quoted_display(&self.0))
     }
 }
 
@@ -1093,6 +1185,21 @@ mod tests {
                 w.end_object()
             }),
             ("end at top", |w| w.end_array()),
+            ("field in array", |w| {
+                w.begin_array()?;
+                w.field("k", "v")
+            }),
+            ("field at top level", |w| w.field("k", 1u8)),
+            ("field after a key", |w| {
+                w.begin_object()?;
+                w.key("a")?;
+                w.field("b", true)
+            }),
+            ("text field after a key", |w| {
+                w.begin_object()?;
+                w.key("a")?;
+                w.field("b", Text(1))
+            }),
             ("too deep", |w| {
                 for _ in 0..=MAX_DEPTH {
                     w.begin_array()?;
@@ -1112,6 +1219,61 @@ mod tests {
         assert!(matches!(w.finish(), Err(WriteError::Misuse(_))));
         let w = JsonWriter::new(&mut buf);
         assert_eq!(w.finish(), Ok(0));
+    }
+
+    #[test]
+    fn fields_of_every_kind_match_key_then_value() {
+        // `field` writes strings, booleans, integers, options and text in one step: the same
+        // bytes as `key` then the value, at the top of a document and inside `json_string`.
+        fn members(w: &mut JsonWriter<'_>, split: bool) -> Result<(), WriteError> {
+            let s = "q\"uote\\ and é\n";
+            if split {
+                w.key("s")?;
+                w.str(s)?;
+                w.key("b")?;
+                w.bool(false)?;
+                w.key("i")?;
+                w.int(-42i64)?;
+                w.key("none")?;
+                w.null()?;
+                w.key("some")?;
+                w.str("x")?;
+                w.key("t")?;
+                w.display(&format_args!("{}-{}", 7, "\""))?;
+                w.key("k\"ey")?;
+                w.int(7u8)
+            } else {
+                w.field("s", s)?;
+                w.field("b", false)?;
+                w.field("i", -42i64)?;
+                w.field("none", None::<&str>)?;
+                w.field("some", Some("x"))?;
+                w.field("t", Text(format_args!("{}-{}", 7, "\"")))?;
+                w.field("k\"ey", &7u8)
+            }
+        }
+        for nested in [false, true] {
+            let doc = |split: bool| {
+                write(|w| {
+                    if nested {
+                        w.object(|w| {
+                            w.key("body")?;
+                            w.json_string(|w| w.object(|w| members(w, split)))
+                        })
+                    } else {
+                        w.object(|w| members(w, split))
+                    }
+                })
+            };
+            assert_eq!(doc(true), doc(false), "nested: {nested}");
+        }
+        let plain: serde_json::Value =
+            serde_json::from_str(&write(|w| w.object(|w| members(w, false)))).unwrap();
+        assert_eq!(
+            plain,
+            serde_json::json!({"s": "q\"uote\\ and é\n", "b": false, "i": -42, "none": null,
+                "some": "x", "t": "7-\"", "k\"ey": 7})
+        );
     }
 
     #[test]
