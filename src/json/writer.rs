@@ -1222,6 +1222,8 @@ mod tests {
     }
 
     #[test]
+    // `&7u8`: the forwarding of `&T` is part of what is checked.
+    #[allow(clippy::needless_borrows_for_generic_args)]
     fn fields_of_every_kind_match_key_then_value() {
         // `field` writes strings, booleans, integers, options and text in one step: the same
         // bytes as `key` then the value, at the top of a document and inside `json_string`.
