@@ -50,6 +50,7 @@
 
 mod error;
 mod handler;
+mod log;
 mod panic_report;
 pub mod proto;
 mod runtime;
@@ -393,7 +394,7 @@ fn exit_with(result: Result<(), RuntimeError>) -> ! {
     match result {
         Ok(()) => std::process::exit(0),
         Err(e) => {
-            runtime::log(format_args!("{e}"));
+            log::error(format_args!("{e}"));
             std::process::exit(1)
         }
     }

@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use crate::error::RuntimeError;
 use crate::handler::{Config, Context, Error, ErrorKind, Handler};
+use crate::log::{error as log, warn};
 use crate::proto::body::{Message, Reader};
 use crate::proto::request::{self, Writer};
 use crate::proto::response::{parse_decimal, parse_head, salvage_lambda_headers, Head, Span};
@@ -177,6 +178,7 @@ impl<I: Io> Session<I> {
             Err(request::Full) => 0, // cannot happen: sized above for the longest head
         };
         next.truncate(len);
+        crate::log::set_format(&settings.config.log_format);
         Session {
             io,
             settings,
@@ -238,7 +240,7 @@ impl<I: Io> Session<I> {
             ) {
                 Ok(m) => m,
                 Err(ReadError::Connection(e)) => {
-                    log(format_args!("connection to the Runtime API failed while waiting for an event ({e}); reconnecting"));
+                    warn(format_args!("connection to the Runtime API failed while waiting for an event ({e}); reconnecting"));
                     self.drop_connection();
                     polling = false;
                     // A server that keeps closing connections must not make this a busy loop.
@@ -269,7 +271,7 @@ impl<I: Io> Session<I> {
                         status: 500,
                     });
                 }
-                log(format_args!(
+                warn(format_args!(
                     "GET /next answered {}; polling again",
                     head.status
                 ));
@@ -287,7 +289,7 @@ impl<I: Io> Session<I> {
             if message.end != recv.filled {
                 // Bytes nobody asked for follow the event: this connection cannot be trusted to
                 // frame the acknowledgement.
-                log(format_args!(
+                warn(format_args!(
                     "{} unexpected bytes after the event; reconnecting",
                     recv.filled - message.end
                 ));
@@ -351,7 +353,7 @@ impl<I: Io> Session<I> {
             _ => salvage_lambda_headers(bytes),
         };
         let Some((200, lambda)) = lambda else {
-            log(format_args!(
+            warn(format_args!(
                 "unreadable answer to GET /next ({error}); reconnecting"
             ));
             return Ok(false);
@@ -509,7 +511,7 @@ impl<I: Io> Session<I> {
                     let get_waiting = pipeline && keep;
                     if is_retryable(ack.head.status) && attempts + 1 < POST_ATTEMPTS {
                         if !get_waiting {
-                            log(format_args!(
+                            warn(format_args!(
                                 "{what} answered {}; sending it again",
                                 ack.head.status
                             ));
@@ -531,7 +533,7 @@ impl<I: Io> Session<I> {
                 Err(ReadError::Protocol(e)) => {
                     // The server answered, but not in HTTP: it did get the request. Sending it
                     // again could answer the invocation twice.
-                    log(format_args!(
+                    warn(format_args!(
                         "unreadable answer to {what} ({e}); reconnecting"
                     ));
                     io.close();
@@ -548,7 +550,7 @@ impl<I: Io> Session<I> {
                     if attempts >= POST_ATTEMPTS {
                         return Err(RuntimeError::ConnectionLost(e));
                     }
-                    log(format_args!(
+                    warn(format_args!(
                         "connection dropped during {what} ({e}); sending it again"
                     ));
                 }
@@ -898,7 +900,7 @@ fn check_ack(what: &'static str, status: u16) -> Result<(), RuntimeError> {
             status,
         }),
         410 => {
-            log(format_args!(
+            warn(format_args!(
                 "{what} answered 410: the invocation had already timed out"
             ));
             Ok(())
@@ -1063,82 +1065,10 @@ impl fmt::Display for PanicMessage<'_> {
     }
 }
 
-/// Longest log line, in bytes: written with one `write` (below `PIPE_BUF`, so it reaches the
-/// log pipe whole); longer lines are cut and end in `…`.
-const LOG_LINE: usize = 2048;
-
-/// One line to stderr (CloudWatch Logs), without allocating: formatted into a stack buffer and
-/// written with one `write`, so that Lambda's log capture never splits it. Newlines inside the
-/// message become carriage returns, which keeps a multi-line error one log event (as Lambda's
-/// own runtimes do).
-pub(crate) fn log(args: fmt::Arguments<'_>) {
-    use std::io::Write;
-    let mut line = [0u8; LOG_LINE];
-    let len = log_line(&mut line, args);
-    let _ = io::stderr().lock().write_all(&line[..len]);
-}
-
-/// Formats `lambda-zero: {args}\n` into `buf` as [`log`] writes it; returns its length.
-fn log_line(buf: &mut [u8], args: fmt::Arguments<'_>) -> usize {
-    const CUT: &str = "…";
-    /// Fills `buf[..end]`, leaving room for the cut mark and the newline.
-    struct Line<'b> {
-        buf: &'b mut [u8],
-        len: usize,
-        end: usize,
-    }
-    impl fmt::Write for Line<'_> {
-        fn write_str(&mut self, s: &str) -> fmt::Result {
-            let mut n = s.len().min(self.end - self.len);
-            while !s.is_char_boundary(n) {
-                n -= 1;
-            }
-            for (dst, &b) in self.buf[self.len..self.len + n]
-                .iter_mut()
-                .zip(s.as_bytes())
-            {
-                *dst = if b == b'\n' { b'\r' } else { b };
-            }
-            self.len += n;
-            if n < s.len() {
-                return Err(fmt::Error);
-            }
-            Ok(())
-        }
-    }
-    let end = buf.len().saturating_sub(CUT.len() + 1);
-    let mut line = Line { buf, len: 0, end };
-    let cut = fmt::write(&mut line, format_args!("lambda-zero: {args}")).is_err();
-    let mut len = line.len;
-    if cut {
-        buf[len..len + CUT.len()].copy_from_slice(CUT.as_bytes());
-        len += CUT.len();
-    }
-    buf[len] = b'\n';
-    len + 1
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::collections::VecDeque;
-
-    #[test]
-    fn log_lines_are_whole_single_lines_cut_at_a_character() {
-        let mut buf = [0u8; LOG_LINE];
-        let len = log_line(
-            &mut buf,
-            format_args!("invocation {} failed: {}", "id-1", "a\nb"),
-        );
-        assert_eq!(&buf[..len], b"lambda-zero: invocation id-1 failed: a\rb\n");
-        // Longer than a line: cut at a character boundary, marked, one newline at the end.
-        let long = "é".repeat(LOG_LINE);
-        let len = log_line(&mut buf, format_args!("{long}"));
-        let text = core::str::from_utf8(&buf[..len]).expect("UTF-8 after the cut");
-        assert!(len <= LOG_LINE && len > LOG_LINE - 8, "{len}");
-        assert!(text.ends_with("é…\n"), "{text:?}");
-        assert_eq!(text.matches('\n').count(), 1);
-    }
 
     /// A peer that replays scripted bytes: one script per connection, delivered in the given
     /// pieces whatever the runtime writes; EOF when a script runs out. Records all writes.

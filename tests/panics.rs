@@ -102,3 +102,34 @@ fn a_bootstrap_without_the_runtime_api_exits_with_a_clear_message() {
         assert!(stderr.contains(expect), "{env:?}: {stderr}");
     }
 }
+
+#[test]
+fn a_bootstrap_writes_json_log_lines_when_the_function_asks_for_them() {
+    // `AWS_LAMBDA_LOG_FORMAT=JSON`: the runtime's own lines are JSON objects with a level and an
+    // RFC 3339 timestamp, which Lambda's log-level filtering reads (a text line would count as
+    // INFO and be dropped under AWS_LAMBDA_LOG_LEVEL=WARN).
+    let bin = build_panicking_with_abort();
+    let out = Command::new(&bin)
+        .env_clear()
+        .env("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:1")
+        .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
+        .output()
+        .expect("bootstrap runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let line = stderr.lines().last().expect("a line on stderr");
+    let v: serde_json::Value =
+        serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+    assert_eq!(v["level"], "ERROR", "{line}");
+    assert!(
+        v["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("cannot reach the Lambda Runtime API at 127.0.0.1:1")),
+        "{line}"
+    );
+    let time = v["timestamp"].as_str().unwrap_or_default();
+    assert!(
+        time.len() == 24 && time.ends_with('Z') && time.as_bytes()[10] == b'T',
+        "{line}"
+    );
+}
