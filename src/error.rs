@@ -39,8 +39,8 @@ pub enum RuntimeError {
     /// The function's initialisation failed (reported to `/runtime/init/error`).
     InitFailed(Box<crate::Error>),
     /// A worker of [`crate::Runtime::run_concurrent`] could not be started (its thread or its
-    /// event queue).
-    WorkerStart(io::Error),
+    /// event queue), or its thread ended without returning.
+    Worker(io::Error),
 }
 
 impl fmt::Display for RuntimeError {
@@ -66,8 +66,8 @@ impl fmt::Display for RuntimeError {
             }
             RuntimeError::Protocol(e) => write!(f, "the Runtime API sent an invalid response: {e}"),
             RuntimeError::InitFailed(e) => write!(f, "function initialisation failed: {e}"),
-            RuntimeError::WorkerStart(e) => {
-                write!(f, "could not start a worker for concurrent invocations: {e}")
+            RuntimeError::Worker(e) => {
+                write!(f, "a worker for concurrent invocations failed: {e}")
             }
         }
     }
@@ -79,7 +79,7 @@ impl std::error::Error for RuntimeError {
             RuntimeError::Unreachable { source, .. } => Some(source),
             RuntimeError::ConnectionLost(e) => Some(e),
             RuntimeError::Protocol(e) => Some(e),
-            RuntimeError::WorkerStart(e) => Some(e),
+            RuntimeError::Worker(e) => Some(e),
             _ => None,
         }
     }

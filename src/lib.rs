@@ -231,18 +231,26 @@ impl Runtime {
                         Some(session) => Ok(session),
                         None => transport::MioTransport::new(addrs)
                             .map(|io| Session::new(io, settings))
-                            .map_err(RuntimeError::WorkerStart),
+                            .map_err(RuntimeError::Worker),
                     }
                     .and_then(|mut session| {
                         session.serve(&mut Recv::new(), &mut Buffered(handler))
                     });
                     let _ = done.send(served);
                 })
-                .map_err(RuntimeError::WorkerStart)?;
+                .map_err(RuntimeError::Worker)?;
         }
         drop(done);
-        for result in results.iter().take(workers as usize) {
+        let mut finished = 0;
+        for result in results.iter() {
             result?;
+            finished += 1;
+        }
+        if finished < workers {
+            // A worker's thread ended without sending its result: it panicked.
+            return Err(RuntimeError::Worker(std::io::Error::other(
+                "a worker thread ended without returning",
+            )));
         }
         Ok(())
     }
