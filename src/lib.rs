@@ -161,7 +161,17 @@ impl Runtime {
     pub fn run_streaming<H: StreamingHandler>(self, handler: H) -> Result<(), RuntimeError> {
         let addrs = self.resolve()?;
         let transport = self.transport(&addrs)?;
-        self.serve(transport, move |_| Ok(Streamed(handler)))
+        self.run_streaming_with_io(transport, handler)
+    }
+
+    /// [`Runtime::run_streaming`] over any [`Io`]: how the streaming fuzz target drives it.
+    #[doc(hidden)]
+    pub fn run_streaming_with_io<I: Io, H: StreamingHandler>(
+        self,
+        io: I,
+        handler: H,
+    ) -> Result<(), RuntimeError> {
+        self.serve(io, move |_| Ok(Streamed(handler)))
     }
 
     /// Connects, builds the handler with `init`, then runs it. An `Err` or a panic from `init`

@@ -9,6 +9,9 @@
 //!   against a reference decoder written here ([`reference`]).
 //! - [`client`]: the whole runtime loop (`Runtime::run_with_io`) against a scripted server
 //!   answering from an `arbitrary` plan, split at arbitrary points; see [`client`](mod@client).
+//! - [`streaming`]: the response-streaming loop (`Runtime::run_streaming_with_io`) against a
+//!   scripted server, with handlers that stream, fail mid-stream and lose their connection; see
+//!   [`streaming`](mod@streaming).
 //! - [`request_writers`]: every request writer in `proto::request` plus `Error::new`, fed
 //!   arbitrary ids, error types and messages; the output is parsed back with `httparse` and
 //!   `serde_json`.
@@ -18,6 +21,7 @@
 pub mod client;
 pub mod reference;
 pub mod seed;
+pub mod streaming;
 
 mod body_reader;
 mod next_head;
@@ -27,6 +31,7 @@ pub use body_reader::{body_reader, BodyInput};
 pub use client::{client, ClientInput, CountingAlloc};
 pub use next_head::next_head;
 pub use request_writers::{request_writers, WriterInput};
+pub use streaming::streaming;
 
 /// A small cursor over fuzz input for hand-made layouts: reading past the end yields zeros and
 /// empty slices, so every input decodes to something.
@@ -133,6 +138,11 @@ mod tests {
     #[test]
     fn client_seeds_pass() {
         assert!(replay("client", super::client) > 5);
+    }
+
+    #[test]
+    fn streaming_seeds_pass() {
+        assert!(replay("streaming", super::streaming) > 5);
     }
 
     #[test]
