@@ -154,11 +154,9 @@ impl fmt::Write for Message<'_> {
     }
 }
 
-/// `YYYY-MM-DDTHH:MM:SS.mmmZ` for milliseconds since the Unix epoch (UTC).
-fn rfc3339_ms(unix_ms: u64, out: &mut [u8; 24]) {
-    let secs = unix_ms / 1000;
-    let (days, day_secs) = (secs / 86_400, secs % 86_400);
-    // Days to a civil date (the proleptic Gregorian calendar), era by era of 400 years.
+/// The date (year, month 1–12, day 1–31) of a day counted from 1970-01-01, in the proleptic
+/// Gregorian calendar, era by era of 400 years (Howard Hinnant's `civil_from_days`).
+pub(crate) fn civil_from_days(days: u64) -> (u64, u64, u64) {
     let z = days + 719_468;
     let era = z / 146_097;
     let doe = z - era * 146_097;
@@ -167,7 +165,14 @@ fn rfc3339_ms(unix_ms: u64, out: &mut [u8; 24]) {
     let mp = (5 * doy + 2) / 153;
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + u64::from(month <= 2);
+    (yoe + era * 400 + u64::from(month <= 2), month, day)
+}
+
+/// `YYYY-MM-DDTHH:MM:SS.mmmZ` for milliseconds since the Unix epoch (UTC).
+fn rfc3339_ms(unix_ms: u64, out: &mut [u8; 24]) {
+    let secs = unix_ms / 1000;
+    let (days, day_secs) = (secs / 86_400, secs % 86_400);
+    let (year, month, day) = civil_from_days(days);
     let mut put = |at: usize, value: u64, digits: usize| {
         let mut v = value;
         for i in (0..digits).rev() {

@@ -29,7 +29,7 @@ use std::time::Duration;
 
 use lambda_zero::{Context, Error, Io, ResponseStream, Runtime, RuntimeError, StreamingHandler};
 
-use crate::reference::{decode_chunked, Chunked};
+use crate::reference::{base64_decode, decode_chunked, Chunked};
 use crate::Bytes;
 
 /// How the server acknowledges a streamed response.
@@ -476,7 +476,7 @@ fn check(server: &Server) {
                     .lines()
                     .find_map(|l| l.strip_prefix("Lambda-Runtime-Function-Error-Body: "))
                     .unwrap_or_else(|| panic!("{id}: no error body trailer in {trailers:?}"));
-                let doc = base64_decode(encoded.trim_end())
+                let doc = base64_decode(encoded.trim_end().as_bytes())
                     .unwrap_or_else(|| panic!("{id}: the error body is not base64: {encoded:?}"));
                 let doc: serde_json::Value = serde_json::from_slice(&doc)
                     .unwrap_or_else(|e| panic!("{id}: the error body is not JSON ({e})"));
@@ -517,37 +517,4 @@ fn check(server: &Server) {
             .unwrap_or_else(|e| panic!("{id}: the error document is not JSON ({e})"));
         assert_eq!(doc["errorType"], error_type.as_str(), "{id}");
     }
-}
-
-/// Standard base64 (with padding) to bytes; `None` for anything else.
-fn base64_decode(text: &str) -> Option<Vec<u8>> {
-    let value = |c: u8| -> Option<u32> {
-        Some(match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        } as u32)
-    };
-    let bytes = text.as_bytes();
-    if bytes.len() % 4 != 0 {
-        return None;
-    }
-    let mut out = Vec::with_capacity(bytes.len() / 4 * 3);
-    for quad in bytes.chunks(4) {
-        let pad = quad.iter().rev().take_while(|&&b| b == b'=').count();
-        if pad > 2 {
-            return None;
-        }
-        let mut n = 0u32;
-        for &b in &quad[..4 - pad] {
-            n = n << 6 | value(b)?;
-        }
-        n <<= 6 * pad as u32;
-        let take = 3 - pad;
-        out.extend_from_slice(&n.to_be_bytes()[1..1 + take]);
-    }
-    Some(out)
 }
