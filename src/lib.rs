@@ -204,6 +204,26 @@ impl Runtime {
         H: Handler + Send + 'static,
         F: FnMut(&Config) -> Result<H, Error>,
     {
+        self.run_workers(move |config| init(config).map(Buffered))
+    }
+
+    /// [`Runtime::run_concurrent`] for a [`StreamingHandler`]: up to [`Runtime::concurrency`]
+    /// streamed responses at once, one worker each.
+    pub fn run_concurrent_streaming<H, F>(self, mut init: F) -> Result<(), RuntimeError>
+    where
+        H: StreamingHandler + Send + 'static,
+        F: FnMut(&Config) -> Result<H, Error>,
+    {
+        self.run_workers(move |config| init(config).map(Streamed))
+    }
+
+    /// Runs [`Runtime::concurrency`] workers, each with a handler from `init` (see
+    /// [`Runtime::run_concurrent`]).
+    fn run_workers<D, F>(self, mut init: F) -> Result<(), RuntimeError>
+    where
+        D: Dispatch + Send + 'static,
+        F: FnMut(&Config) -> Result<D, Error>,
+    {
         let workers = self
             .settings
             .workers
@@ -212,7 +232,7 @@ impl Runtime {
         let addrs = self.resolve()?;
         let transport = self.transport(&addrs)?;
         if workers == 1 {
-            return self.run_with_io(transport, init);
+            return self.serve(transport, init);
         }
         let mut session = Session::new(transport, self.settings.clone());
         session.ensure_connected()?;
@@ -231,7 +251,7 @@ impl Runtime {
         // Worker 0 keeps the connection that init errors would have used; the others open
         // their own.
         let mut first = Some(session);
-        for (worker, handler) in handlers.into_iter().enumerate() {
+        for (worker, mut handler) in handlers.into_iter().enumerate() {
             let session = first.take();
             let (settings, addrs, done) = (self.settings.clone(), addrs.clone(), done.clone());
             std::thread::Builder::new()
@@ -243,9 +263,7 @@ impl Runtime {
                             .map(|io| Session::new(io, settings))
                             .map_err(RuntimeError::Worker),
                     }
-                    .and_then(|mut session| {
-                        session.serve(&mut Recv::new(), &mut Buffered(handler))
-                    });
+                    .and_then(|mut session| session.serve(&mut Recv::new(), &mut handler));
                     let _ = done.send(served);
                 })
                 .map_err(RuntimeError::Worker)?;
@@ -396,6 +414,16 @@ where
     F: FnMut(&Config) -> Result<H, Error>,
 {
     exit_with(Runtime::from_env().and_then(|rt| rt.run_concurrent(init)))
+}
+
+/// [`run_concurrent`] for a [`StreamingHandler`]: up to `AWS_LAMBDA_MAX_CONCURRENCY` streamed
+/// responses at once. Exits like [`run`].
+pub fn run_concurrent_streaming<H, F>(init: F) -> !
+where
+    H: StreamingHandler + Send + 'static,
+    F: FnMut(&Config) -> Result<H, Error>,
+{
+    exit_with(Runtime::from_env().and_then(|rt| rt.run_concurrent_streaming(init)))
 }
 
 /// Builds the handler with `init` (reporting a failure to `/runtime/init/error`), then runs

@@ -342,6 +342,51 @@ fn run_concurrent_stops_at_the_first_workers_fatal_error() {
     );
 }
 
+/// A streaming handler that joins the rendezvous before it streams the event back in two pieces.
+struct MeetAndStream(std::sync::Arc<InFlight>);
+
+impl StreamingHandler for MeetAndStream {
+    fn handle(
+        &mut self,
+        event: &mut [u8],
+        _ctx: &Context<'_>,
+        out: &mut ResponseStream<'_>,
+    ) -> Result<(), Error> {
+        if !self.0.meet() {
+            return Err(Error::function("Alone", "the other workers never came"));
+        }
+        let (a, b) = event.split_at(event.len() / 2);
+        out.write(a)?;
+        out.write(b)
+    }
+}
+
+#[test]
+fn run_concurrent_streaming_streams_that_many_responses_at_once() {
+    const WORKERS: u32 = 3;
+    const EACH: u64 = 2;
+    let server = MockRuntimeApi::start().unwrap();
+    let ids: Vec<String> = (0..u64::from(WORKERS) * EACH)
+        .map(|i| server.push_event(format!("streamed event {i}")))
+        .collect();
+    let in_flight = InFlight::new(WORKERS);
+    let rt = runtime(&server, EACH).concurrency(WORKERS);
+    let flight = in_flight.clone();
+    let result =
+        within(move || rt.run_concurrent_streaming(move |_| Ok(MeetAndStream(flight.clone()))));
+    assert!(result.is_ok(), "{result:?}");
+    assert_eq!(in_flight.most(), WORKERS, "{WORKERS} streams at once");
+    let outcomes = server.wait_outcomes(ids.len(), WAIT);
+    for (i, id) in ids.iter().enumerate() {
+        let streamed: Vec<&Outcome> = outcomes
+            .iter()
+            .filter(|o| matches!(o, Outcome::Streamed { request_id, .. } if request_id == id))
+            .collect();
+        assert_eq!(streamed.len(), 1, "event {i} streamed once: {outcomes:?}");
+        assert_eq!(streamed[0].body(), format!("streamed event {i}").as_bytes());
+    }
+}
+
 #[test]
 fn run_concurrent_with_one_worker_is_the_plain_loop() {
     let server = MockRuntimeApi::start().unwrap();
