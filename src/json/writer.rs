@@ -464,48 +464,46 @@ impl<'b> JsonWriter<'b> {
     /// Writes an `f64` in the shortest form that reads back as the same number (`0.1`,
     /// `1e300`, `-0.0`); NaN and infinities, which JSON cannot express, become `null`.
     pub fn f64(&mut self, x: f64) -> Result<(), WriteError> {
-        if !x.is_finite() {
+        self.float(x.is_finite(), &x)
+    }
+
+    /// Writes an `f32` in its own shortest round-trip form (`0.1f32` is written `0.1`).
+    pub fn f32(&mut self, x: f32) -> Result<(), WriteError> {
+        self.float(x.is_finite(), &x)
+    }
+
+    /// A float as its `{:?}` form — the shortest round-trip form, with an exponent for very
+    /// large or small magnitudes; both are valid JSON numbers — or `null` when not finite.
+    fn float(&mut self, finite: bool, x: &dyn fmt::Debug) -> Result<(), WriteError> {
+        if !finite {
             return self.null();
         }
         self.op(|w| {
             w.before_value()?;
-            let mut sink = Sink {
-                w: &mut *w,
-                error: None,
-                contents: false,
-            };
-            // `{:?}` is the shortest round-trip form, with an exponent for very large or
-            // small magnitudes; both forms are valid JSON numbers.
-            if fmt::write(&mut sink, format_args!("{x:?}")).is_err() {
-                return Err(sink
-                    .error
-                    .unwrap_or(WriteError::Misuse("float formatting failed")));
-            }
+            w.formatted(format_args!("{x:?}"), false, "float formatting failed")?;
             w.nesting.pos = Pos::AfterValue;
             Ok(())
         })
     }
 
-    /// Writes an `f32` in its own shortest round-trip form (`0.1f32` is written `0.1`).
-    pub fn f32(&mut self, x: f32) -> Result<(), WriteError> {
-        if !x.is_finite() {
-            return self.null();
+    /// Writes `args` through the escaping sink: as string contents when `text`, else as JSON
+    /// syntax (escaped only inside `json_string`). `failure` names a formatting error that is
+    /// not the writer's own.
+    fn formatted(
+        &mut self,
+        args: fmt::Arguments<'_>,
+        text: bool,
+        failure: &'static str,
+    ) -> Result<(), WriteError> {
+        let mut sink = Sink {
+            w: self,
+            error: None,
+            contents: text,
+        };
+        if fmt::write(&mut sink, args).is_err() {
+            return Err(sink.error.unwrap_or(WriteError::Misuse(failure)));
         }
-        self.op(|w| {
-            w.before_value()?;
-            let mut sink = Sink {
-                w: &mut *w,
-                error: None,
-                contents: false,
-            };
-            if fmt::write(&mut sink, format_args!("{x:?}")).is_err() {
-                return Err(sink
-                    .error
-                    .unwrap_or(WriteError::Misuse("float formatting failed")));
-            }
-            w.nesting.pos = Pos::AfterValue;
-            Ok(())
-        })
+        Ok(())
     }
 
     /// Writes a string value, escaped.
@@ -533,16 +531,7 @@ impl<'b> JsonWriter<'b> {
     /// `"…"` around the `Display` output of `value`, escaped.
     fn quoted_display(&mut self, value: &dyn fmt::Display) -> Result<(), WriteError> {
         self.quote()?;
-        let mut sink = Sink {
-            w: &mut *self,
-            error: None,
-            contents: true,
-        };
-        if fmt::write(&mut sink, format_args!("{value}")).is_err() {
-            return Err(sink
-                .error
-                .unwrap_or(WriteError::Misuse("a Display impl failed")));
-        }
+        self.formatted(format_args!("{value}"), true, "a Display impl failed")?;
         self.quote()
     }
 
