@@ -23,7 +23,7 @@ use std::collections::HashMap;
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use lambda_zero::json::{json_fn, simd_json, JsonWriter, ProxyResponse, Text, Typed, TypedHandler};
+use lambda_zero::json::{json_fn, simd_json, JsonWriter, ProxyResponse, Typed, TypedHandler};
 use lambda_zero::{Config, Context, Error, Handler};
 use serde::{Deserialize, Serialize};
 
@@ -129,7 +129,7 @@ impl TypedHandler for Hello {
         response.header("content-type", "application/json")?;
         response.body_json(|w| {
             w.object(|w| {
-                w.field("message", Text(format_args!("Hello from {}", req.raw_path)))?;
+                w.field("message", format_args!("Hello from {}", req.raw_path))?;
                 w.field("userAgent", req.headers.user_agent)?;
                 w.field("requestId", req.request_context.request_id)
             })
@@ -235,10 +235,7 @@ fn api_gateway(c: &mut Criterion) {
             w.object(|w| {
                 w.field(
                     "message",
-                    Text(format_args!(
-                        "Hello from {}",
-                        req.get_str("rawPath").unwrap_or("")
-                    )),
+                    format_args!("Hello from {}", req.get_str("rawPath").unwrap_or("")),
                 )?;
                 w.field(
                     "userAgent",

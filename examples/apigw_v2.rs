@@ -14,7 +14,7 @@
 //! Run it against a Runtime API, e.g. the mock one:
 //! `AWS_LAMBDA_RUNTIME_API=127.0.0.1:9001 cargo run --example apigw_v2`.
 
-use lambda_zero::json::{JsonWriter, ProxyResponse, Text, Typed, TypedHandler};
+use lambda_zero::json::{JsonWriter, ProxyResponse, Typed, TypedHandler};
 use lambda_zero::{Context, Error};
 use serde::Deserialize;
 
@@ -81,7 +81,7 @@ impl TypedHandler for Hello {
         response.header("content-type", "application/json")?;
         response.body_json(|w| {
             w.object(|w| {
-                w.field("message", Text(format_args!("Hello, {name}!")))?;
+                w.field("message", format_args!("Hello, {name}!"))?;
                 w.field("path", req.raw_path)?;
                 w.field("userAgent", req.headers.user_agent)?;
                 w.field("requestId", req.request_context.request_id)

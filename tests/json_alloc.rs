@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use lambda_zero::json::{
-    Json, JsonHandler, JsonWriter, Limits, ProxyResponse, Text, Typed, TypedHandler, Value,
+    Json, JsonHandler, JsonWriter, Limits, ProxyResponse, Typed, TypedHandler, Value,
 };
 use lambda_zero::{Config, Context, Error, Handler, MAX_EVENT_BODY};
 use serde::de::{IgnoredAny, SeqAccess, Visitor};
@@ -313,7 +313,7 @@ impl TypedHandler for HttpApi {
         r.header("content-type", "application/json")?;
         r.body_json(|w| {
             w.object(|w| {
-                w.field("message", Text(format_args!("Hello, {name}!")))?;
+                w.field("message", format_args!("Hello, {name}!"))?;
                 w.field("version", req.version)?;
                 w.field("path", req.raw_path)?;
                 w.field("query", req.raw_query_string)?;

@@ -183,8 +183,8 @@ fn next_backslash(copy: &[u8], from: usize, doc: usize) -> usize {
     }
 }
 
-/// The first `"` or `\\` in `s`: 8 bytes at a time for the short runs between escapes,
-/// then `memchr` for long ones.
+/// The first `"` or `\\` in `s`: 8 bytes at a time (then one at a time) for the short runs
+/// between escapes, `memchr` for long ones.
 #[inline]
 fn quote_or_backslash(s: &[u8]) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
@@ -202,6 +202,13 @@ fn quote_or_backslash(s: &[u8]) -> Option<usize> {
             return Some(at + (found.trailing_zeros() / 8) as usize);
         }
         at += 8;
+    }
+    if at < 64 {
+        // Fewer than 8 bytes left.
+        return s[at..]
+            .iter()
+            .position(|&b| b == b'"' || b == b'\\')
+            .map(|k| at + k);
     }
     memchr::memchr2(b'"', b'\\', &s[at..]).map(|k| at + k)
 }
@@ -578,15 +585,21 @@ impl<'de> FastDe<'_, 'de> {
         }
         // Stage 1 put every byte up to the next structural other than white space after the
         // closing quote in the string, so every backslash before `next` is one of its escapes.
-        while backslash < next {
+        loop {
             let used = match simple_escape(*copy.get(backslash + 1).ok_or(Bail)?) {
                 Some(_) => 2,
                 None => unescape_one(&copy[backslash..], &mut [0u8; 4])?.1,
             };
-            backslash = next_backslash(copy, backslash + used, self.doc);
+            // The next escape or the closing quote, whichever comes first: found within the
+            // string, so the search past it runs once per string, not once per escape.
+            let from = backslash + used;
+            let k = quote_or_backslash(copy.get(from..next).ok_or(Bail)?).ok_or(Bail)?;
+            if copy[from + k] == b'"' {
+                self.backslash = next_backslash(copy, from + k + 1, self.doc);
+                return Ok(());
+            }
+            backslash = from + k;
         }
-        self.backslash = backslash;
-        Ok(())
     }
 
     /// Checks the value starting at structural `self.i` and moves past it.

@@ -21,7 +21,7 @@
 //!     // `{"name":"Ada"}` -> `{"greeting":"Hello, Ada!"}`
 //!     lambda_zero::run_handler(json::json_fn(|event, out, _ctx| {
 //!         let name = event.get_str("name").unwrap_or("world");
-//!         out.object(|w| w.field("greeting", json::Text(format_args!("Hello, {name}!"))))?;
+//!         out.object(|w| w.field("greeting", format_args!("Hello, {name}!")))?;
 //!         Ok(())
 //!     }))
 //! }

@@ -55,8 +55,7 @@ pub struct ProxyResponse<'w, 'b> {
 impl<'w, 'b> ProxyResponse<'w, 'b> {
     /// Starts the response object with its status code: `{"statusCode":200`.
     pub fn new(w: &'w mut JsonWriter<'b>, status: u16) -> Result<Self, WriteError> {
-        w.begin_object()?;
-        w.field("statusCode", status)?;
+        w.open_object_with("statusCode", itoa::Buffer::new().format(status))?;
         Ok(ProxyResponse {
             w,
             section: Section::Status,
@@ -74,37 +73,30 @@ impl<'w, 'b> ProxyResponse<'w, 'b> {
         if section == self.section && self.open {
             return Ok(());
         }
-        self.close()?;
-        match section {
-            Section::Status => {}
-            Section::Headers => {
-                self.w.key("headers")?;
-                self.w.begin_object()?;
-            }
-            Section::MultiValueHeaders => {
-                self.w.key("multiValueHeaders")?;
-                self.w.begin_object()?;
-            }
-            Section::Cookies => {
-                self.w.key("cookies")?;
-                self.w.begin_array()?;
-            }
-        }
+        let (key, object) = match section {
+            // Never entered again (the order check keeps it first, and it opens nothing).
+            Section::Status => return Ok(()),
+            Section::Headers => ("headers", true),
+            Section::MultiValueHeaders => ("multiValueHeaders", true),
+            Section::Cookies => ("cookies", false),
+        };
+        // One writer step: `},"cookies":[` (closing the open section, if any).
+        let close = self.open_container();
+        self.open = false;
+        self.w.close_key_open(close, key, Some(object))?;
         self.section = section;
-        self.open = section != Section::Status;
+        self.open = true;
         Ok(())
     }
 
-    fn close(&mut self) -> Result<(), WriteError> {
-        if self.open {
-            self.open = false;
-            match self.section {
-                Section::Cookies => self.w.end_array()?,
-                Section::Headers | Section::MultiValueHeaders => self.w.end_object()?,
-                Section::Status => {}
-            }
+    /// The container the open section is in, if one is: `Some(true)` for an object.
+    fn open_container(&self) -> Option<bool> {
+        match self.section {
+            _ if !self.open => None,
+            Section::Status => None,
+            Section::Headers | Section::MultiValueHeaders => Some(true),
+            Section::Cookies => Some(false),
         }
-        Ok(())
     }
 
     /// `statusDescription`, which ALB targets send (`"200 OK"`); must come first.
@@ -165,11 +157,12 @@ impl<'w, 'b> ProxyResponse<'w, 'b> {
         base64: bool,
         body: impl FnOnce(&mut JsonWriter<'b>) -> Result<(), WriteError>,
     ) -> Result<(), WriteError> {
-        self.close()?;
-        self.w.key("body")?;
+        let close = self.open_container();
+        self.open = false;
+        self.w.close_key_open(close, "body", None)?;
         body(self.w)?;
-        self.w.field("isBase64Encoded", base64)?;
-        self.w.end_object()
+        self.w
+            .scalar_member_then_close("isBase64Encoded", if base64 { "true" } else { "false" })
     }
 
     /// Ends the response with a text body.

@@ -530,8 +530,17 @@ impl<'b> JsonWriter<'b> {
 
     /// `"…"` around the `Display` output of `value`, escaped.
     fn quoted_display(&mut self, value: &dyn fmt::Display) -> Result<(), WriteError> {
+        self.quoted_args(format_args!("{value}"))
+    }
+
+    /// `"…"` around the text `args` formats, escaped: one formatting pass, none for text
+    /// without arguments.
+    fn quoted_args(&mut self, args: fmt::Arguments<'_>) -> Result<(), WriteError> {
+        if let Some(text) = args.as_str() {
+            return self.quoted(false, text, false);
+        }
         self.quote()?;
-        self.formatted(format_args!("{value}"), true, "a Display impl failed")?;
+        self.formatted(args, true, "a Display impl failed")?;
         self.quote()
     }
 
@@ -577,15 +586,20 @@ impl<'b> JsonWriter<'b> {
 
     #[inline]
     fn begin(&mut self, object: bool) -> Result<(), WriteError> {
-        self.op(|w| {
-            w.before_value()?;
-            if w.nesting.depth - w.nesting.base >= MAX_DEPTH {
-                return Err(WriteError::Misuse("nesting deeper than MAX_DEPTH"));
-            }
-            w.emit_byte(if object { b'{' } else { b'[' })?;
-            w.nesting.push(object);
-            Ok(())
-        })
+        self.op(|w| w.open(object))
+    }
+
+    /// The step of [`JsonWriter::begin_object`] and [`JsonWriter::begin_array`], for use
+    /// inside one [`JsonWriter::op`].
+    #[inline(always)]
+    fn open(&mut self, object: bool) -> Result<(), WriteError> {
+        self.before_value()?;
+        if self.nesting.depth - self.nesting.base >= MAX_DEPTH {
+            return Err(WriteError::Misuse("nesting deeper than MAX_DEPTH"));
+        }
+        self.emit_byte(if object { b'{' } else { b'[' })?;
+        self.nesting.push(object);
+        Ok(())
     }
 
     /// Closes the innermost object: `}`.
@@ -602,38 +616,97 @@ impl<'b> JsonWriter<'b> {
 
     #[inline]
     fn end(&mut self, object: bool) -> Result<(), WriteError> {
-        self.op(|w| {
-            if w.nesting.at_top() || w.nesting.in_object != object {
-                return Err(WriteError::Misuse(if object {
-                    "end_object without a matching begin_object"
-                } else {
-                    "end_array without a matching begin_array"
-                }));
-            }
-            if w.nesting.pos == Pos::AfterKey {
-                return Err(WriteError::Misuse("an object key without a value"));
-            }
-            w.emit_byte(if object { b'}' } else { b']' })?;
-            w.nesting.pop();
-            Ok(())
-        })
+        self.op(|w| w.close(object))
+    }
+
+    /// The step of [`JsonWriter::end_object`] and [`JsonWriter::end_array`], for use inside
+    /// one [`JsonWriter::op`].
+    #[inline(always)]
+    fn close(&mut self, object: bool) -> Result<(), WriteError> {
+        if self.nesting.at_top() || self.nesting.in_object != object {
+            return Err(WriteError::Misuse(if object {
+                "end_object without a matching begin_object"
+            } else {
+                "end_array without a matching begin_array"
+            }));
+        }
+        if self.nesting.pos == Pos::AfterKey {
+            return Err(WriteError::Misuse("an object key without a value"));
+        }
+        self.emit_byte(if object { b'}' } else { b']' })?;
+        self.nesting.pop();
+        Ok(())
     }
 
     /// Writes an object key (escaped) and its `:`; a value must follow.
     #[inline]
     pub fn key(&mut self, key: &str) -> Result<(), WriteError> {
+        self.op(|w| w.key_step(key))
+    }
+
+    /// The step of [`JsonWriter::key`], for use inside one [`JsonWriter::op`].
+    #[inline(always)]
+    fn key_step(&mut self, key: &str) -> Result<(), WriteError> {
+        if !self.nesting.in_object {
+            return Err(WriteError::Misuse("a key outside an object"));
+        }
+        let comma = match self.nesting.pos {
+            Pos::AfterKey => return Err(WriteError::Misuse("two keys in a row")),
+            Pos::AfterValue => true,
+            _ => false,
+        };
+        self.quoted(comma, key, true)?;
+        self.nesting.pos = Pos::AfterKey;
+        Ok(())
+    }
+
+    // ----- fused steps, for shapes written often (the proxy response) -----
+
+    /// `{"key":text`: opens an object whose first member is a scalar (`text` is its JSON).
+    #[inline]
+    pub(crate) fn open_object_with(&mut self, key: &str, text: &str) -> Result<(), WriteError> {
         self.op(|w| {
-            if !w.nesting.in_object {
-                return Err(WriteError::Misuse("a key outside an object"));
-            }
-            let comma = match w.nesting.pos {
-                Pos::AfterKey => return Err(WriteError::Misuse("two keys in a row")),
-                Pos::AfterValue => true,
-                _ => false,
-            };
-            w.quoted(comma, key, true)?;
-            w.nesting.pos = Pos::AfterKey;
+            w.open(true)?;
+            w.key_step(key)?;
+            w.emit(text)?;
+            w.nesting.pos = Pos::AfterValue;
             Ok(())
+        })
+    }
+
+    /// Closes the innermost container if `close` says which it is, then writes `"key":`
+    /// and, if `open` says which, opens a container as the member's value: `},"key":{`.
+    #[inline]
+    pub(crate) fn close_key_open(
+        &mut self,
+        close: Option<bool>,
+        key: &str,
+        open: Option<bool>,
+    ) -> Result<(), WriteError> {
+        self.op(|w| {
+            if let Some(object) = close {
+                w.close(object)?;
+            }
+            w.key_step(key)?;
+            match open {
+                Some(object) => w.open(object),
+                None => Ok(()),
+            }
+        })
+    }
+
+    /// `"key":text}`: a last member that is a scalar, and the object's end.
+    #[inline]
+    pub(crate) fn scalar_member_then_close(
+        &mut self,
+        key: &str,
+        text: &str,
+    ) -> Result<(), WriteError> {
+        self.op(|w| {
+            w.key_step(key)?;
+            w.emit(text)?;
+            w.nesting.pos = Pos::AfterValue;
+            w.close(true)
         })
     }
 
@@ -884,8 +957,8 @@ impl fmt::Write for Sink<'_, '_> {
 /// A value that can write itself with a [`JsonWriter`].
 ///
 /// Implemented for strings, booleans, integers, floats, `()` (null), `Option` (null when
-/// `None`), slices (arrays), [`Value`] (copied through), [`Raw`] and [`Text`], and references
-/// to any of them.
+/// `None`), slices (arrays), [`Value`] (copied through), [`Raw`], [`Text`] and
+/// `fmt::Arguments` (text from `format_args!`), and references to any of them.
 pub trait WriteJson {
     /// Writes `self` as one JSON value.
     fn write_json(&self, w: &mut JsonWriter<'_>) -> Result<(), WriteError>;
@@ -944,6 +1017,23 @@ impl WriteJson for bool {
     #[inline]
     fn write_field(&self, key: &str, w: &mut JsonWriter<'_>) -> Result<(), WriteError> {
         w.scalar_member(key, if *self { "true" } else { "false" })
+    }
+}
+
+/// Text from `format_args!`, written as a JSON string without an intermediate `String` and
+/// in one formatting pass: `w.field("greeting", format_args!("Hello, {name}!"))`.
+impl WriteJson for fmt::Arguments<'_> {
+    fn write_json(&self, w: &mut JsonWriter<'_>) -> Result<(), WriteError> {
+        w.op(|w| {
+            w.before_value()?;
+            w.quoted_args(*self)?;
+            w.nesting.pos = Pos::AfterValue;
+            Ok(())
+        })
+    }
+
+    fn write_field(&self, key: &str, w: &mut JsonWriter<'_>) -> Result<(), WriteError> {
+        w.member(key, |w| w.quoted_args(*self))
     }
 }
 
@@ -1265,6 +1355,31 @@ mod tests {
             serde_json::json!({"s": "q\"uote\\ and é\n", "b": false, "i": -42, "none": null,
                 "some": "x", "t": "7-\"", "k\"ey": 7})
         );
+    }
+
+    #[test]
+    fn format_args_write_as_strings_escaped_once_or_twice() {
+        let name = "Zoë \"Q\"";
+        let s = write(|w| {
+            w.object(|w| {
+                w.field("greeting", format_args!("Hello, {name}!\n"))?;
+                // No arguments: written from the literal, still escaped.
+                w.field("plain", format_args!("tab\there"))?;
+                w.key("list")?;
+                w.array(|w| {
+                    w.value(format_args!("{}+{}", 1, 2))?;
+                    w.value(format_args!("x"))
+                })?;
+                w.key("body")?;
+                w.json_string(|w| w.object(|w| w.field("inner", format_args!("{name}\\"))))
+            })
+        });
+        let v: serde_json::Value = serde_json::from_str(&s).unwrap();
+        assert_eq!(v["greeting"], "Hello, Zoë \"Q\"!\n");
+        assert_eq!(v["plain"], "tab\there");
+        assert_eq!(v["list"], serde_json::json!(["1+2", "x"]));
+        let body: serde_json::Value = serde_json::from_str(v["body"].as_str().unwrap()).unwrap();
+        assert_eq!(body["inner"], "Zoë \"Q\"\\");
     }
 
     #[test]
