@@ -132,6 +132,7 @@ pub struct Builder {
     record_requests: bool,
     response_limit: Option<usize>,
     acks: [Ack; 4],
+    extensions_api: bool,
 }
 
 impl Default for Builder {
@@ -143,6 +144,7 @@ impl Default for Builder {
             record_requests: true,
             response_limit: None,
             acks: [Ack::accepted(); 4],
+            extensions_api: true,
         }
     }
 }
@@ -190,6 +192,13 @@ impl Builder {
         self
     }
 
+    /// Whether to serve the Extensions API's `register` and `event/next` (default on); off,
+    /// they get `404`, like local emulators that only serve the Runtime API.
+    pub fn extensions_api(mut self, on: bool) -> Builder {
+        self.extensions_api = on;
+        self
+    }
+
     /// How accepted posts to `route` are acknowledged (ignored for [`Route::Next`]).
     pub fn ack(mut self, route: Route, ack: Ack) -> Builder {
         self.acks[route.index()] = ack;
@@ -217,6 +226,7 @@ impl Builder {
                 served_at: HashMap::new(),
                 round_trips: Vec::new(),
                 close_after_ack: HashSet::new(),
+                extensions: Vec::new(),
                 connections: 0,
                 streams: HashMap::new(),
                 threads: Vec::new(),
@@ -227,6 +237,7 @@ impl Builder {
             records: Condvar::new(),
             shutdown: AtomicBool::new(false),
             prefix: self.prefix,
+            extensions_api: self.extensions_api,
         });
         let accept_shared = Arc::clone(&shared);
         let accept = thread::Builder::new()
@@ -264,6 +275,8 @@ struct Shared {
     records: Condvar,
     shutdown: AtomicBool,
     prefix: String,
+    /// Whether the Extensions API is served ([`Builder::extensions_api`]).
+    extensions_api: bool,
 }
 
 #[derive(Debug)]
@@ -283,6 +296,8 @@ struct State {
     served_at: HashMap<String, Instant>,
     round_trips: Vec<RoundTrip>,
     close_after_ack: HashSet<String>,
+    /// Registered extensions: name and identifier.
+    extensions: Vec<(String, String)>,
     connections: usize,
     /// A handle on every open connection, to unblock its thread at shutdown.
     streams: HashMap<usize, TcpStream>,
@@ -569,6 +584,18 @@ impl MockRuntimeApi {
             .get(request_id)
             .copied()
             .unwrap_or(0)
+    }
+
+    /// The extensions registered so far (`POST /2020-01-01/extension/register`), by name, in
+    /// order. The mock gives each an identifier and holds its `event/next` poll open; it sends
+    /// no extension events.
+    pub fn extensions(&self) -> Vec<String> {
+        let state = self.shared.lock();
+        state
+            .extensions
+            .iter()
+            .map(|(name, _)| name.clone())
+            .collect()
     }
 
     /// How many connections were accepted so far.

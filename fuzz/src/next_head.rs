@@ -1,5 +1,6 @@
 //! `parse_head` over arbitrary bytes.
 
+use lambda_zero::proto::extension::registered_identifier;
 use lambda_zero::proto::response::{
     parse_head, salvage_lambda_headers, Framing, LambdaHeaders, Span,
 };
@@ -76,8 +77,9 @@ fn check_span(data: &[u8], head_len: usize, name: &str, span: Span) {
 }
 
 /// `parse_head` over arbitrary bytes: never panics; on success the head length fits the input
-/// and `MAX_HEAD`, every Lambda span is the trimmed value of its own header line inside the
-/// head, parsing exactly the head gives the same result, and every shorter prefix is incomplete.
+/// and `MAX_HEAD`, every Lambda span (and an Extensions API identifier) is the trimmed value of
+/// its own header line inside the head, parsing exactly the head gives the same result, and
+/// every shorter prefix is incomplete.
 pub fn next_head(data: &[u8]) {
     let parsed = match parse_head(data) {
         Ok(parsed) => parsed,
@@ -116,6 +118,25 @@ pub fn next_head(data: &[u8]) {
         if let Some(span) = span {
             check_span(data, head.len, name, span);
         }
+    }
+    // The Extensions API identifier (the same parser reads register answers): only from a
+    // 200, and then the trimmed value of a `Lambda-Extension-Identifier` line in the head.
+    match registered_identifier(data, &head) {
+        Ok(None) => assert_ne!(head.status, 200, "a 200 gave no identifier"),
+        Ok(Some(id)) => {
+            assert_eq!(head.status, 200, "an identifier from a {}", head.status);
+            let start = id.as_ptr() as usize - data.as_ptr() as usize;
+            let span = Span {
+                start: start as u32,
+                end: (start + id.len()) as u32,
+            };
+            check_span(data, head.len, "lambda-extension-identifier", span);
+        }
+        Err(e) => assert_eq!(
+            (head.status, e),
+            (200, ProtoError::BadHead),
+            "only a 200 without a usable identifier is refused"
+        ),
     }
     // A head `parse_head` accepts salvages to the same status and headers.
     assert_eq!(

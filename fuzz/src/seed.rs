@@ -224,6 +224,17 @@ pub fn all() -> Vec<(&'static str, String, Vec<u8>)> {
     }
     many.extend_from_slice(b"Lambda-Runtime-Invocation-Id: inv\r\n\r\n");
     heads.push(("salvage-many-headers".into(), many));
+    // Extensions API register answers (graceful shutdown): an identifier, a refusal.
+    heads.push((
+        "extension-registered".into(),
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\
+          Lambda-Extension-Identifier: 8a6f-4f1e\r\nContent-Length: 2\r\n\r\n{}"
+            .to_vec(),
+    ));
+    heads.push((
+        "extension-no-identifier".into(),
+        b"HTTP/1.1 200 OK\r\nLambda-Extension-Identifier:  \r\nContent-Length: 0\r\n\r\n".to_vec(),
+    ));
     for (name, bytes) in heads {
         seeds.push(("next_head", name, bytes));
     }

@@ -9,8 +9,11 @@
 //!   Lambda headers kept as spans into the receive buffer.
 //! - [`body`]: reads one whole response out of a buffer that fills up over time: body framing
 //!   by `Content-Length`, chunked transfer encoding (decoded in place) or end of connection.
+//! - [`extension`]: the Extensions API requests of the internal extension that makes Lambda
+//!   send `SIGTERM` before shutdown (feature `graceful-shutdown`), and the identifier it gets.
 
 pub mod body;
+pub mod extension;
 pub mod request;
 pub mod response;
 

@@ -118,7 +118,7 @@ pub fn is_safe_header_value(value: &[u8]) -> bool {
 }
 
 const API: &[u8] = b"/2018-06-01/runtime";
-const USER_AGENT: &[u8] = concat!(
+pub(super) const USER_AGENT: &[u8] = concat!(
     "User-Agent: lambda-zero/",
     env!("CARGO_PKG_VERSION"),
     "\r\n"

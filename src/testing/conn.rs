@@ -186,7 +186,12 @@ fn linger(shared: &Shared, stream: &mut TcpStream) {
 }
 
 fn handle(shared: &Shared, stream: &TcpStream, conn_id: usize, req: Request) -> Reply {
-    let target = wire::target(&shared.prefix, &req.method, &req.path);
+    let target = match wire::target(&shared.prefix, &req.method, &req.path) {
+        Target::ExtensionRegister | Target::ExtensionNext if !shared.extensions_api => {
+            Target::Unknown
+        }
+        target => target,
+    };
     let mut state = shared.lock();
     if state.record_requests {
         state.requests.push(RecordedRequest {
@@ -207,6 +212,8 @@ fn handle(shared: &Shared, stream: &TcpStream, conn_id: usize, req: Request) -> 
     match target {
         Target::Next => next(shared, state, stream),
         Target::Post(route, request_id) => post(state, route, request_id, req),
+        Target::ExtensionRegister => register_extension(state, &req),
+        Target::ExtensionNext => extension_next(shared, state, &req),
         Target::WrongMethod => Reply::plain(wire::render(
             Message::error(405, "wrong method for this path"),
             &[],
@@ -216,6 +223,43 @@ fn handle(shared: &Shared, stream: &TcpStream, conn_id: usize, req: Request) -> 
             &[],
         )),
     }
+}
+
+/// `POST /extension/register`: a new identifier for the named extension, or 400 without a name.
+fn register_extension(mut state: MutexGuard<'_, State>, req: &Request) -> Reply {
+    let Some(name) = req
+        .header("lambda-extension-name")
+        .filter(|n| !n.is_empty())
+    else {
+        let msg = Message::error(400, "Lambda-Extension-Name is missing");
+        return Reply::plain(wire::render(msg, &[]));
+    };
+    let identifier = format!("ext-{}-{}", state.extensions.len() + 1, std::process::id());
+    state
+        .extensions
+        .push((name.to_string(), identifier.clone()));
+    let body =
+        br#"{"functionName":"lambda-zero-mock","functionVersion":"$LATEST","handler":"bootstrap"}"#;
+    let msg = Message::new(200, body)
+        .header("Content-Type", "application/json")
+        .header("Lambda-Extension-Identifier", &identifier);
+    Reply::plain(wire::render(msg, &[]))
+}
+
+/// `GET /extension/event/next`: 403 for an unknown identifier; otherwise held open until the
+/// mock shuts down (it never sends extension events).
+fn extension_next(shared: &Shared, mut state: MutexGuard<'_, State>, req: &Request) -> Reply {
+    let known = req
+        .header("lambda-extension-identifier")
+        .is_some_and(|id| state.extensions.iter().any(|(_, known)| known == id));
+    if !known {
+        let msg = Message::error(403, "unknown Lambda-Extension-Identifier");
+        return Reply::plain(wire::render(msg, &[]));
+    }
+    while !shared.is_shutdown() {
+        state = shared.work.wait(state).unwrap_or_else(|e| e.into_inner());
+    }
+    Reply::plain(Plan::drop_connection())
 }
 
 /// `GET next`: a scripted answer, the next queued event, a long poll, or 408 when idle.

@@ -48,6 +48,11 @@ pub(super) struct Request {
 }
 
 impl Request {
+    /// The value of the header `name` (any case), if sent.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        super::record::find(&self.headers, name)
+    }
+
     /// True when the client asked to close the connection after this request.
     pub fn wants_close(&self) -> bool {
         let has_token = |token: &str| {
@@ -365,6 +370,10 @@ pub(super) enum Target {
     /// A `POST` to a response, error or init error route, with the percent-decoded request id
     /// (empty for init errors).
     Post(Route, String),
+    /// `POST /2020-01-01/extension/register`.
+    ExtensionRegister,
+    /// `GET /2020-01-01/extension/event/next`.
+    ExtensionNext,
     /// A Runtime API path with the wrong method.
     WrongMethod,
     /// Anything else.
@@ -373,6 +382,21 @@ pub(super) enum Target {
 
 pub(super) fn target(prefix: &str, method: &str, path: &str) -> Target {
     let path = path.split('?').next().unwrap_or_default();
+    if let Some(rest) = path
+        .strip_prefix(prefix)
+        .and_then(|p| p.strip_prefix("/2020-01-01/extension/"))
+    {
+        let (want, target) = match rest {
+            "register" => ("POST", Target::ExtensionRegister),
+            "event/next" => ("GET", Target::ExtensionNext),
+            _ => return Target::Unknown,
+        };
+        return if method == want {
+            target
+        } else {
+            Target::WrongMethod
+        };
+    }
     let Some(rest) = path
         .strip_prefix(prefix)
         .and_then(|p| p.strip_prefix("/2018-06-01/runtime/"))

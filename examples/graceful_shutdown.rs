@@ -1,0 +1,51 @@
+//! A function that counts its invocations and reports the count when Lambda shuts the
+//! execution environment down (feature `graceful-shutdown`).
+//!
+//! `Runtime::on_shutdown` registers an internal extension, so Lambda sends `SIGTERM` before the
+//! shutdown; the hook then runs on its own thread, where a real function would flush metrics or
+//! close connections. `tests/shutdown.rs` runs it against the mock Runtime API and sends the
+//! signal.
+//!
+//! ```text
+//! cargo build --release --example graceful_shutdown --features graceful-shutdown
+//! ```
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use lambda_zero::{Context, Error, Handler, Runtime};
+
+/// Echoes each event and counts it.
+struct Counting {
+    served: Arc<AtomicU64>,
+}
+
+impl Handler for Counting {
+    fn handle<'a>(
+        &'a mut self,
+        event: &'a mut [u8],
+        _ctx: &Context<'_>,
+    ) -> Result<&'a [u8], Error> {
+        self.served.fetch_add(1, Ordering::Relaxed);
+        Ok(event)
+    }
+}
+
+fn main() {
+    let served = Arc::new(AtomicU64::new(0));
+    let seen = served.clone();
+    let result = Runtime::from_env().and_then(|runtime| {
+        runtime
+            .on_shutdown(move || {
+                println!(
+                    "shutting down after {} invocations",
+                    seen.load(Ordering::Relaxed)
+                )
+            })
+            .run(Counting { served })
+    });
+    if let Err(e) = result {
+        eprintln!("{e}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,196 @@
+//! Graceful shutdown (feature `graceful-shutdown`): a hook that runs when Lambda shuts the
+//! execution environment down.
+//!
+//! Lambda sends the runtime `SIGTERM` before a shutdown only when an extension is registered,
+//! so the runtime registers an internal one during init ([`crate::proto::extension`]). Two
+//! threads do the rest, both off the invocation path:
+//!
+//! - `lambda-zero-sigterm` waits on a self-pipe that `signal-hook` writes to when `SIGTERM`
+//!   arrives, runs the hook, and exits the process (status 0; 1 if the hook panicked). Lambda
+//!   gives the runtime 500 ms, then sends `SIGKILL`.
+//! - `lambda-zero-extension` holds the extension's `event/next` long poll, which tells Lambda
+//!   the extension is ready; no event ever comes (it registered for none).
+//!
+//! Nothing here is fatal: without the Extensions API (some local emulators) the runtime logs a
+//! warning and serves as before; a `SIGTERM` from elsewhere still runs the hook. A warm
+//! invocation is untouched: no allocation, no system call, no lock.
+
+use std::fmt;
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::ops::Range;
+use std::os::unix::net::UnixStream;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::log;
+use crate::proto::body::Reader;
+use crate::proto::extension::{self, EXTENSION_NAME};
+use crate::proto::request::Writer;
+use crate::proto::response::Head;
+use crate::proto::{Endpoint, ProtoError};
+
+/// How long connecting and registering may take (the Runtime API is local and answers at once).
+const REGISTER_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Room for a request head or an Extensions API answer (the register answer is a small JSON).
+const BUF: usize = 4096;
+
+/// The function's shutdown hook ([`crate::Runtime::on_shutdown`]).
+#[derive(Clone)]
+pub(crate) struct ShutdownHook(pub(crate) Arc<dyn Fn() + Send + Sync>);
+
+impl fmt::Debug for ShutdownHook {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ShutdownHook")
+    }
+}
+
+/// Starts the `SIGTERM` watch and registers the internal extension (see the module docs).
+pub(crate) fn install(endpoint: &Endpoint, addrs: &[SocketAddr], hook: ShutdownHook) {
+    if let Err(e) = watch_sigterm(hook) {
+        log::warn(format_args!(
+            "graceful shutdown is off: cannot watch for SIGTERM: {e}"
+        ));
+        return;
+    }
+    let registered = register(endpoint, addrs).and_then(|(stream, identifier)| {
+        let endpoint = endpoint.clone();
+        std::thread::Builder::new()
+            .name("lambda-zero-extension".into())
+            .stack_size(64 * 1024)
+            .spawn(move || hold_event_poll(stream, &endpoint, &identifier))
+            .map(drop)
+    });
+    if let Err(e) = registered {
+        log::warn(format_args!(
+            "graceful shutdown is off: registering the internal extension failed \
+             (Lambda sends SIGTERM only to functions with an extension): {e}"
+        ));
+    }
+}
+
+/// Installs the `SIGTERM` handler (a write to a self-pipe) and the thread that waits on it.
+fn watch_sigterm(hook: ShutdownHook) -> io::Result<()> {
+    let (mut wake, notify) = UnixStream::pair()?;
+    signal_hook::low_level::pipe::register(signal_hook::consts::SIGTERM, notify)?;
+    std::thread::Builder::new()
+        .name("lambda-zero-sigterm".into())
+        .spawn(move || {
+            let mut byte = [0u8; 1];
+            loop {
+                match wake.read(&mut byte) {
+                    Ok(1..) => break,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    // The write end lives in the signal handler for good: not reached.
+                    _ => return,
+                }
+            }
+            log::warn(format_args!("SIGTERM: running the shutdown hook"));
+            let ran = panic::catch_unwind(AssertUnwindSafe(|| (hook.0)()));
+            let _ = io::stdout().flush();
+            std::process::exit(if ran.is_ok() { 0 } else { 1 })
+        })
+        .map(drop)
+}
+
+/// Why registering failed.
+fn failure(what: impl fmt::Display) -> io::Error {
+    io::Error::other(what.to_string())
+}
+
+/// Registers the internal extension: its connection and the identifier Lambda gave it.
+fn register(endpoint: &Endpoint, addrs: &[SocketAddr]) -> io::Result<(TcpStream, Vec<u8>)> {
+    let mut last = io::Error::new(io::ErrorKind::NotFound, "no address to connect to");
+    for addr in addrs {
+        match TcpStream::connect_timeout(addr, REGISTER_TIMEOUT) {
+            Ok(stream) => return register_on(stream, endpoint),
+            Err(e) => last = e,
+        }
+    }
+    Err(last)
+}
+
+fn register_on(mut stream: TcpStream, endpoint: &Endpoint) -> io::Result<(TcpStream, Vec<u8>)> {
+    let _ = stream.set_nodelay(true);
+    stream.set_read_timeout(Some(REGISTER_TIMEOUT))?;
+    let mut buf = vec![0u8; BUF];
+    let mut w = Writer::new(&mut buf);
+    extension::write_register(&mut w, endpoint, EXTENSION_NAME)
+        .map_err(|_| failure("the register request does not fit"))?;
+    let n = w.len();
+    stream.write_all(&buf[..n])?;
+    let (head, body) = read_answer(&mut stream, &mut buf, false)?;
+    match extension::registered_identifier(&buf, &head) {
+        Ok(Some(identifier)) => {
+            let identifier = identifier.to_vec();
+            stream.set_read_timeout(None)?;
+            Ok((stream, identifier))
+        }
+        Ok(None) => Err(failure(format_args!(
+            "the Extensions API answered {}: {}",
+            head.status,
+            String::from_utf8_lossy(&buf[body]).trim()
+        ))),
+        Err(e) => Err(failure(e)),
+    }
+}
+
+/// Reads one whole answer into `buf`: its head (at the start of `buf`) and where its body lies.
+fn read_answer(
+    stream: &mut TcpStream,
+    buf: &mut [u8],
+    discard: bool,
+) -> io::Result<(Head, Range<usize>)> {
+    let mut reader = Reader::new(BUF as u64, discard);
+    let mut filled = 0;
+    let mut eof = false;
+    loop {
+        if let Some(message) = reader.advance(buf, &mut filled, eof).map_err(failure)? {
+            return Ok((message.head, message.body));
+        }
+        if eof {
+            return Err(failure(ProtoError::Truncated));
+        }
+        match stream.read(&mut buf[filled..]) {
+            Ok(0) => eof = true,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Long-polls `event/next` for the extension, for as long as the process lives. An answer
+/// (none is expected) is taken as "poll again"; a refusal or a lost connection ends the poll,
+/// with a warning (the `SIGTERM` watch stays).
+fn hold_event_poll(mut stream: TcpStream, endpoint: &Endpoint, identifier: &[u8]) {
+    let mut buf = vec![0u8; BUF];
+    loop {
+        let mut w = Writer::new(&mut buf);
+        if extension::write_event_next(&mut w, endpoint, identifier).is_err() {
+            return;
+        }
+        let n = w.len();
+        let polled = stream
+            .write_all(&buf[..n])
+            .and_then(|()| read_answer(&mut stream, &mut buf, true));
+        match polled {
+            Ok((head, _)) if head.status == 200 => {}
+            Ok((head, _)) => {
+                log::warn(format_args!(
+                    "the internal extension's event poll was answered {}; it stops",
+                    head.status
+                ));
+                return;
+            }
+            Err(e) => {
+                log::warn(format_args!(
+                    "the internal extension's event poll ended: {e}"
+                ));
+                return;
+            }
+        }
+    }
+}

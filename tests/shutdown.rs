@@ -1,0 +1,171 @@
+//! Graceful shutdown end to end: `examples/graceful_shutdown` (built with the
+//! `graceful-shutdown` feature) runs as a real bootstrap process against the mock Runtime API,
+//! which serves the Extensions API too. The test sends the `SIGTERM` Lambda would send.
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use lambda_zero::testing::{MockRuntimeApi, RecordedRequest};
+
+/// Builds the example once per test binary (cargo serialises the builds on its lock); shares
+/// the target directory, profile and dependencies with `tests/panics.rs`.
+fn build_graceful_shutdown() -> PathBuf {
+    let target = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("panic-abort");
+    let status = Command::new(env!("CARGO"))
+        .args([
+            "build",
+            "--quiet",
+            "--profile",
+            "panic-abort",
+            "--example",
+            "graceful_shutdown",
+            "--no-default-features",
+            "--features",
+            "graceful-shutdown",
+        ])
+        .env("CARGO_TARGET_DIR", &target)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "building examples/graceful_shutdown");
+    target.join("panic-abort/examples/graceful_shutdown")
+}
+
+fn start(bin: &PathBuf, server: &MockRuntimeApi) -> Child {
+    Command::new(bin)
+        .env_clear()
+        .envs(server.lambda_env(bin))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("bootstrap starts")
+}
+
+/// Sends `SIGTERM` and waits for the process to end: its status, stdout and stderr.
+fn terminate(mut child: Child) -> (ExitStatus, String, String) {
+    let kill = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(kill.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the bootstrap did not exit after SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let mut out = String::new();
+    let mut err = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    (status, out, err)
+}
+
+/// Waits until a recorded request matches `pred`; returns all requests so far.
+fn wait_for_request(
+    server: &MockRuntimeApi,
+    pred: impl Fn(&RecordedRequest) -> bool,
+) -> Vec<RecordedRequest> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let requests = server.requests();
+        if requests.iter().any(&pred) {
+            return requests;
+        }
+        assert!(Instant::now() < deadline, "no such request: {requests:?}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn sigterm_runs_the_shutdown_hook_of_a_function_with_its_internal_extension() {
+    let bin = build_graceful_shutdown();
+    let server = MockRuntimeApi::start().unwrap();
+    let one = server.push_event("one");
+    let two = server.push_event("two");
+    let child = start(&bin, &server);
+
+    let outcomes = server.wait_outcomes(2, Duration::from_secs(20));
+    assert_eq!(outcomes[0].request_id(), Some(one.as_str()));
+    assert_eq!(outcomes[1].request_id(), Some(two.as_str()));
+    assert_eq!(outcomes[1].body(), b"two");
+
+    // Registered during init, before the runtime's first /next, for no events; then the
+    // extension polls with the identifier it was given (the mock refuses any other).
+    let is_poll = |r: &RecordedRequest| r.path == "/2020-01-01/extension/event/next";
+    let requests = wait_for_request(&server, is_poll);
+    let register = requests
+        .iter()
+        .position(|r| r.path == "/2020-01-01/extension/register")
+        .expect("the extension registered");
+    let first_next = requests
+        .iter()
+        .position(|r| r.path == "/2018-06-01/runtime/invocation/next")
+        .expect("the runtime polled");
+    assert!(
+        register < first_next,
+        "registered during init: {requests:?}"
+    );
+    let register = &requests[register];
+    assert_eq!(register.method, "POST");
+    assert_eq!(
+        register.header("Lambda-Extension-Name"),
+        Some("lambda-zero")
+    );
+    assert_eq!(register.body, br#"{"events":[]}"#);
+    let poll = requests.iter().find(|r| is_poll(r)).unwrap();
+    assert_eq!(poll.method, "GET");
+    assert!(
+        poll.header("Lambda-Extension-Identifier")
+            .is_some_and(|id| id.starts_with("ext-1-")),
+        "{poll:?}"
+    );
+    assert_eq!(server.extensions(), ["lambda-zero"]);
+
+    let (status, out, err) = terminate(child);
+    assert_eq!(status.code(), Some(0), "{status:?}; stderr: {err}");
+    assert_eq!(out, "shutting down after 2 invocations\n");
+    assert!(err.contains("SIGTERM: running the shutdown hook"), "{err}");
+    assert!(!err.contains("graceful shutdown is off"), "{err}");
+}
+
+#[test]
+fn without_the_extensions_api_the_function_serves_and_still_honours_sigterm() {
+    let bin = build_graceful_shutdown();
+    let server = MockRuntimeApi::builder()
+        .extensions_api(false)
+        .start()
+        .unwrap();
+    let id = server.push_event("hello");
+    let child = start(&bin, &server);
+    let outcomes = server.wait_outcomes(1, Duration::from_secs(20));
+    assert_eq!(outcomes[0].request_id(), Some(id.as_str()));
+    assert_eq!(outcomes[0].body(), b"hello");
+    assert!(server.extensions().is_empty());
+
+    let (status, out, err) = terminate(child);
+    assert_eq!(status.code(), Some(0), "{status:?}; stderr: {err}");
+    assert_eq!(out, "shutting down after 1 invocations\n");
+    assert!(
+        err.contains("graceful shutdown is off: registering the internal extension failed")
+            && err.contains("404"),
+        "{err}"
+    );
+}
