@@ -2,7 +2,8 @@
 //!
 //! The server parses every request the runtime writes (with httparse) and answers each one with
 //! the next [`Answer`] of the fuzz [`Plan`]: a well-formed or broken `/next` event, an
-//! acknowledgement, raw bytes, a close, a reset or a failed write, delivered in arbitrary pieces
+//! acknowledgement, raw bytes, a close, a reset, a failed write or an acknowledgement that
+//! stalls (so the runtime's time limit on acknowledgements fires), delivered in arbitrary pieces
 //! and possibly cut short. Connection attempts can be refused. When the plan runs out, the
 //! server closes and refuses every further connection, so the runtime has to stop.
 //!
@@ -71,6 +72,15 @@ pub enum Answer {
     Reset,
     /// The write of this request fails (nothing arrives).
     FailWrite,
+    /// A `202` acknowledgement that stops after `sent` of its bytes (all of them if `sent` is
+    /// larger) and then neither continues nor closes: a read with a time limit
+    /// (`Io::read_within`, which the runtime uses for acknowledgements) times out there; a
+    /// read without one (the `/next` long poll) sees the connection close instead, as a
+    /// scripted run cannot wait forever.
+    Stall {
+        /// Bytes delivered before the stall.
+        sent: u8,
+    },
 }
 
 /// A `/next` response.
@@ -287,7 +297,7 @@ impl Answer {
     fn encode(&self, e: &mut Enc) {
         match self {
             Answer::Event(ev) => {
-                e.variant(0, 6);
+                e.variant(0, 7);
                 e.variant(ev.id as u64, 5);
                 e.u16(ev.body_len);
                 match ev.framing {
@@ -316,7 +326,7 @@ impl Answer {
                 ev.delivery.encode(e);
             }
             Answer::Ack(ack) => {
-                e.variant(1, 6);
+                e.variant(1, 7);
                 match ack.status {
                     AckStatus::Other(n) => {
                         e.variant(7, 8);
@@ -330,13 +340,17 @@ impl Answer {
                 ack.delivery.encode(e);
             }
             Answer::Raw { len, delivery } => {
-                e.variant(2, 6);
+                e.variant(2, 7);
                 e.u16(*len);
                 delivery.encode(e);
             }
-            Answer::Close => e.variant(3, 6),
-            Answer::Reset => e.variant(4, 6),
-            Answer::FailWrite => e.variant(5, 6),
+            Answer::Close => e.variant(3, 7),
+            Answer::Reset => e.variant(4, 7),
+            Answer::FailWrite => e.variant(5, 7),
+            Answer::Stall { sent } => {
+                e.variant(6, 7);
+                e.u8(*sent);
+            }
         }
     }
 }
@@ -446,9 +460,14 @@ struct Record {
 
 #[derive(Debug)]
 enum Piece {
-    Bytes { rec: usize, data: Vec<u8> },
+    Bytes {
+        rec: usize,
+        data: Vec<u8>,
+    },
     Eof,
     Reset,
+    /// Nothing more arrives, and the connection stays open ([`Answer::Stall`]).
+    Stall,
 }
 
 #[derive(Debug, Default)]
@@ -512,6 +531,17 @@ impl Server<'_> {
                     (self.take_pool(usize::from(len)), delivery, None)
                 }
                 Some(Answer::Reset) => (vec![], Delivery::whole(), Some(Piece::Reset)),
+                Some(Answer::Stall { sent }) => {
+                    let mut ack = ack_bytes(&AckAnswer {
+                        status: AckStatus::Accepted,
+                        body_len: 16,
+                        chunked: false,
+                        close: false,
+                        delivery: Delivery::whole(),
+                    });
+                    ack.truncate(usize::from(sent));
+                    (ack, Delivery::whole(), Some(Piece::Stall))
+                }
                 Some(Answer::Close | Answer::FailWrite) | None => {
                     (vec![], Delivery::whole(), Some(Piece::Eof))
                 }
@@ -858,7 +888,27 @@ impl Io for &mut Server<'_> {
     }
 
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        harness(|| {
+        harness(|| self.read_piece(buf, false))
+    }
+
+    fn read_within(&mut self, buf: &mut [u8], _idle: Duration) -> io::Result<usize> {
+        harness(|| self.read_piece(buf, true))
+    }
+
+    fn close(&mut self) {
+        harness(|| self.current = None);
+    }
+
+    fn sleep(&mut self, _: Duration) {
+        harness(|| self.tick());
+    }
+}
+
+impl Server<'_> {
+    /// The next piece of the current connection; `limited`: a read with a time limit, which a
+    /// stall makes time out (without one, a stall reads as the connection closing).
+    fn read_piece(&mut self, buf: &mut [u8], limited: bool) -> io::Result<usize> {
+        {
             self.tick();
             assert!(
                 !buf.is_empty(),
@@ -888,7 +938,11 @@ impl Io for &mut Server<'_> {
                     c.pending.push_front(Piece::Reset);
                     Err(io_err(io::ErrorKind::ConnectionReset))
                 }
-                Some(Piece::Eof) | None => {
+                Some(Piece::Stall) if limited => {
+                    c.pending.push_front(Piece::Stall);
+                    Err(io_err(io::ErrorKind::TimedOut))
+                }
+                Some(Piece::Eof | Piece::Stall) | None => {
                     c.pending.push_front(Piece::Eof);
                     for r in self.records.iter_mut().filter(|r| r.conn == conn) {
                         r.eof_after = true;
@@ -896,15 +950,7 @@ impl Io for &mut Server<'_> {
                     Ok(0)
                 }
             }
-        })
-    }
-
-    fn close(&mut self) {
-        harness(|| self.current = None);
-    }
-
-    fn sleep(&mut self, _: Duration) {
-        harness(|| self.tick());
+        }
     }
 }
 

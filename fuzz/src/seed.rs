@@ -714,5 +714,32 @@ pub fn client_inputs() -> Vec<(String, ClientInput<'static>)> {
             accepted(),
         ],
     );
+    // Acknowledgements that stall (nothing, half a head, the head without its body): the
+    // runtime's time limit on acknowledgements ends the wait, and the answer is posted again
+    // on a new connection; with pipelining the GET behind the stalled POST is lost with it.
+    for (name, pipelining) in [("stalled-acks-pipelined", true), ("stalled-acks", false)] {
+        plan(
+            name,
+            pipelining,
+            3,
+            &[],
+            vec![
+                event(IdStyle::Plain, 300, BodyFraming::Length, 1, whole()),
+                Answer::Stall { sent: 0 },
+                event(IdStyle::Plain, 0, BodyFraming::Length, 0, whole()),
+                Answer::Stall { sent: 20 },
+                accepted(),
+                event(IdStyle::Odd, 700, chunked(64), 0, whole()),
+                Answer::Stall { sent: 80 },
+                accepted(),
+                event(IdStyle::Plain, 10, BodyFraming::Length, 0, whole()),
+                accepted(),
+                event(IdStyle::Plain, 10, BodyFraming::Length, 0, whole()),
+                accepted(),
+                event(IdStyle::Plain, 10, BodyFraming::Length, 0, whole()),
+                accepted(),
+            ],
+        );
+    }
     out
 }
