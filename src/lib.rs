@@ -14,7 +14,8 @@
 //! [`Handler`]; for errors and the invocation's [`Context`] use [`handler_fn`]; for fallible
 //! start-up use [`run_with_init`] (failures are reported to `/runtime/init/error`). With the
 //! `json` feature (on by default), [`json`] parses events in place with simd-json and writes JSON
-//! responses without allocating.
+//! responses without allocating. With the `graceful-shutdown` feature, `Runtime::on_shutdown`
+//! runs a hook when Lambda shuts the execution environment down.
 //!
 //! ## Layers
 //!
