@@ -33,6 +33,28 @@ pub(crate) fn set_format(log_format: &str) {
     JSON.store(log_format.eq_ignore_ascii_case("json"), Ordering::Relaxed);
 }
 
+/// Whether lines are JSON objects ([`set_format`]).
+pub(crate) fn is_json() -> bool {
+    JSON.load(Ordering::Relaxed)
+}
+
+/// A panic as one `ERROR` line, in place of the standard text message (which would be a
+/// text line among JSON ones): `thread 'main' panicked at src/main.rs:7:5: message`.
+pub(crate) fn panic(info: &std::panic::PanicHookInfo<'_>) {
+    let payload = info.payload_as_str().unwrap_or("Box<dyn Any>");
+    let thread = std::thread::current();
+    let name = thread.name().unwrap_or("<unnamed>");
+    match info.location() {
+        Some(at) => error(format_args!(
+            "thread '{name}' panicked at {}:{}:{}: {payload}",
+            at.file(),
+            at.line(),
+            at.column()
+        )),
+        None => error(format_args!("thread '{name}' panicked: {payload}")),
+    }
+}
+
 /// Logs at [`Level::Error`].
 pub(crate) fn error(args: fmt::Arguments<'_>) {
     write_line(Level::Error, args);

@@ -7,16 +7,19 @@
 //! which invocation is running: [`enter`] copies the request id into a thread-local before each
 //! handler call (a few dozen bytes, no allocation, no lock; each worker of a concurrent runtime
 //! has its own, and the hook runs on the panicking thread). In unwinding builds all of this
-//! compiles to nothing.
+//! compiles to nothing, except that with JSON log lines the hook is installed all the same, to
+//! write the panic message as a JSON line ([`crate::log::panic`]).
 
 use std::cell::RefCell;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::panic::{self, PanicHookInfo};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 use std::time::Duration;
 
 use crate::handler::{Error, ErrorKind};
+use crate::log;
 use crate::proto::request::{self, Writer};
 use crate::proto::Endpoint;
 
@@ -64,21 +67,35 @@ struct Target {
 
 static TARGET: OnceLock<Target> = OnceLock::new();
 
-/// Installs the hook (once per process; only in `panic = "abort"` builds).
+/// Whether the hook is installed (once per process).
+static HOOKED: AtomicBool = AtomicBool::new(false);
+
+/// Installs the hook, once per process: in `panic = "abort"` builds to post the panic, and
+/// with JSON log lines (`AWS_LAMBDA_LOG_FORMAT=JSON`, see [`crate::log`]) to write the panic
+/// message as a JSON `ERROR` line in place of the standard text one (so a hook set before the
+/// runtime starts is replaced then; set yours in the handler's init). Otherwise nothing
+/// changes.
 pub(crate) fn install(endpoint: &Endpoint, addrs: &[SocketAddr]) {
-    if !ABORTS {
+    let json = log::is_json();
+    if !ABORTS && !json {
         return;
     }
-    let target = Target {
-        endpoint: endpoint.clone(),
-        addrs: addrs.to_vec(),
-    };
-    if TARGET.set(target).is_err() {
+    if HOOKED.swap(true, Ordering::AcqRel) {
         return;
+    }
+    if ABORTS {
+        let _ = TARGET.set(Target {
+            endpoint: endpoint.clone(),
+            addrs: addrs.to_vec(),
+        });
     }
     let previous = panic::take_hook();
     panic::set_hook(Box::new(move |info| {
-        previous(info);
+        if json {
+            log::panic(info);
+        } else {
+            previous(info);
+        }
         report(info);
     }));
 }

@@ -133,3 +133,44 @@ fn a_bootstrap_writes_json_log_lines_when_the_function_asks_for_them() {
         "{line}"
     );
 }
+
+#[test]
+fn in_json_log_mode_a_panic_is_a_json_line_too() {
+    // With `AWS_LAMBDA_LOG_FORMAT=JSON` every line on stderr must be JSON, the panic message
+    // included (the standard hook would print it as text), and the panic is still posted.
+    let bin = build_panicking_with_abort();
+    let server = MockRuntimeApi::start().unwrap();
+    let boom = server.push_event("panic");
+    let out = Command::new(&bin)
+        .env_clear()
+        .envs(server.lambda_env(&bin))
+        .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
+        .output()
+        .expect("bootstrap runs");
+    assert_eq!(out.status.signal(), Some(6), "ended by SIGABRT: {out:?}");
+    let outcomes = server.wait_outcomes(1, Duration::from_secs(5));
+    assert_eq!(outcomes[0].request_id(), Some(boom.as_str()));
+    assert_eq!(outcomes[0].error_type(), Some("Function.Panic"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<serde_json::Value> = stderr
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    let panic_line = lines
+        .iter()
+        .find(|v| {
+            v["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("panicked at"))
+        })
+        .unwrap_or_else(|| panic!("no panic line: {stderr}"));
+    assert_eq!(panic_line["level"], "ERROR");
+    let message = panic_line["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("thread 'main' panicked at ")
+            && message.contains("panicking.rs:")
+            && message.ends_with(": asked to panic"),
+        "{message}"
+    );
+}
