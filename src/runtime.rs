@@ -83,6 +83,8 @@ pub(crate) struct Settings {
     /// Workers of [`crate::Runtime::run_concurrent`], when set; else the configuration's
     /// `max_concurrency`.
     pub workers: Option<u32>,
+    /// Set `_X_AMZN_TRACE_ID` for each invocation ([`crate::Runtime::trace_id_env`]).
+    pub trace_id_env: bool,
     pub config: Config,
 }
 
@@ -398,7 +400,12 @@ impl<I: Io> Session<I> {
         } = Received::split(&mut recv.buf, message);
         let context = context_for(head, head_bytes, &self.settings.config);
         let reply = match context {
-            Ok(ctx) => call(handler, event, &ctx),
+            Ok(ctx) => {
+                if self.settings.trace_id_env {
+                    set_trace_id_env(ctx.trace_id);
+                }
+                call(handler, event, &ctx)
+            }
             Err(failure) => Reply::Failure(failure),
         };
         if let Reply::Failure(e) = &reply {
@@ -695,6 +702,9 @@ impl<I: Io> Session<I> {
         let Ok(ctx) = context_for(head, head_bytes, &settings.config) else {
             return Ok(());
         };
+        if settings.trace_id_env {
+            set_trace_id_env(ctx.trace_id);
+        }
         let scratch = split(&mut bufs.scratch);
         let mut sink = Sink {
             io,
@@ -1032,6 +1042,16 @@ fn context_for<'a>(head: &Head, bytes: &'a [u8], config: &'a Config) -> Result<C
     })
 }
 
+/// Sets `_X_AMZN_TRACE_ID` to the invocation's trace id, or removes it when there is none
+/// (a value `setenv` cannot take, with a NUL, counts as none).
+fn set_trace_id_env(trace_id: Option<&str>) {
+    const NAME: &str = "_X_AMZN_TRACE_ID";
+    match trace_id {
+        Some(id) if !id.contains('\0') => std::env::set_var(NAME, id),
+        _ => std::env::remove_var(NAME),
+    }
+}
+
 /// Calls the handler, turning a panic into a `Function.Panic` error for this invocation. With
 /// `panic = "abort"` the process ends inside the panic; [`crate::panic_report`] posts the error
 /// from the panic hook first.
@@ -1148,6 +1168,7 @@ mod tests {
             max_invocations: Some(limit),
             ack_timeout: Some(ACK_TIMEOUT),
             workers: None,
+            trace_id_env: false,
             config: Config::default(),
         };
         let mut session = Session::new(script, settings);

@@ -104,6 +104,52 @@ fn the_context_carries_every_lambda_header() {
     );
 }
 
+/// Answers with the value of `_X_AMZN_TRACE_ID` as the handler sees it.
+struct TraceEnv(String);
+
+impl lambda_zero::Handler for TraceEnv {
+    fn handle<'a>(&'a mut self, _: &'a mut [u8], _: &Context<'_>) -> Result<&'a [u8], Error> {
+        self.0 = std::env::var("_X_AMZN_TRACE_ID").unwrap_or_else(|_| "(unset)".into());
+        Ok(self.0.as_bytes())
+    }
+}
+
+#[test]
+fn trace_id_env_sets_x_amzn_trace_id_per_invocation_only_when_asked() {
+    // The only test that touches this variable (the environment is the process's).
+    std::env::remove_var("_X_AMZN_TRACE_ID");
+    let server = MockRuntimeApi::start().unwrap();
+    let traced = |id: &str| Invocation::new("{}").trace_id(id);
+    server.push(traced("Root=1-off;Sampled=1"));
+    let rt = runtime(&server, 1);
+    within(move || rt.run(TraceEnv(String::new()))).unwrap();
+    assert_eq!(
+        server.wait_outcomes(1, WAIT)[0].body(),
+        b"(unset)",
+        "off by default"
+    );
+
+    server.push(traced(
+        "Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700;Parent=9a91;Sampled=1",
+    ));
+    server.push(traced(""));
+    server.push(traced("Root=1-third;Sampled=0"));
+    let rt = runtime(&server, 3).trace_id_env(true);
+    within(move || rt.run(TraceEnv(String::new()))).unwrap();
+    let outcomes = server.wait_outcomes(4, WAIT);
+    let bodies: Vec<&[u8]> = outcomes[1..].iter().map(|o| o.body()).collect();
+    assert_eq!(
+        bodies,
+        [
+            &b"Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700;Parent=9a91;Sampled=1"[..],
+            b"(unset)",
+            b"Root=1-third;Sampled=0",
+        ],
+        "set for each invocation, removed for one without a trace id"
+    );
+    std::env::remove_var("_X_AMZN_TRACE_ID");
+}
+
 #[test]
 fn errors_are_posted_with_a_valid_type_and_json_body() {
     let server = MockRuntimeApi::start().unwrap();
