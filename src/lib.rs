@@ -153,8 +153,9 @@ impl Runtime {
     /// Other runtimes do this (`lambda_runtime` too), and the AWS SDK for Rust reads the
     /// variable to send `X-Amzn-Trace-Id` on its requests, which X-Ray tracing and Lambda's
     /// recursive loop detection follow. It is off by default because `setenv` is not free:
-    /// glibc keeps every value it was given (measured: +160 B of memory per invocation with
-    /// distinct trace ids, 156 MiB after a million; musl frees them), and a variable is one
+    /// glibc keeps every value it was given (+160 B of memory per invocation with distinct
+    /// trace ids, 156 MiB after a million; musl frees them: `scripts/setenv-growth.sh`), and a
+    /// variable is one
     /// per process, so with more than one worker ([`Runtime::run_concurrent`]) it is not set,
     /// as in `lambda_runtime`. Without it a warm invocation still allocates nothing through
     /// Rust's allocator (the value fits std's stack buffer), but libc's does. The handler can
