@@ -155,11 +155,10 @@ impl Runtime {
     /// recursive loop detection follow. It is off by default because `setenv` is not free:
     /// glibc keeps every value it was given (+160 B of memory per invocation with distinct
     /// trace ids, 156 MiB after a million; musl frees them: `scripts/setenv-growth.sh`), and a
-    /// variable is one
-    /// per process, so with more than one worker ([`Runtime::run_concurrent`]) it is not set,
-    /// as in `lambda_runtime`. Without it a warm invocation still allocates nothing through
-    /// Rust's allocator (the value fits std's stack buffer), but libc's does. The handler can
-    /// always read [`Context::trace_id`] instead.
+    /// variable is one per process, so with more than one worker ([`Runtime::run_concurrent`])
+    /// it is not set, as in `lambda_runtime`. With it on, a warm invocation still allocates
+    /// nothing through Rust's allocator (`tests/zero_alloc.rs`), but libc's `setenv` does. The
+    /// handler can always read [`Context::trace_id`] instead.
     pub fn trace_id_env(mut self, on: bool) -> Runtime {
         self.settings.trace_id_env = on;
         self

@@ -232,6 +232,52 @@ fn warm_invocations_allocate_nothing() {
     }
 }
 
+#[test]
+fn setting_x_amzn_trace_id_allocates_nothing_in_rust_either() {
+    // `Runtime::trace_id_env(true)`: `setenv` per invocation. Rust's allocator sees nothing
+    // (std builds the C strings on the stack); glibc's own heap does grow (see the method's
+    // docs and scripts/setenv-growth.sh), which this allocator cannot see.
+    const INVOCATIONS: usize = 1_000;
+    let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    ALLOCATIONS.store(0, Ordering::Relaxed);
+    let server = MockRuntimeApi::builder()
+        .record_requests(false)
+        .start()
+        .expect("mock starts");
+    let trace = |i: usize| format!("Root=1-5bef4de7-{i:024x};Parent=9a9197af755a6419;Sampled=1");
+    for i in 0..INVOCATIONS {
+        server.push(Invocation::new(vec![b'x'; i % 300]).trace_id(trace(i)));
+    }
+    let endpoint = server.endpoint();
+    let runner = std::thread::spawn(move || {
+        let result = Runtime::new(&endpoint)
+            .expect("endpoint")
+            .max_invocations(INVOCATIONS as u64)
+            .trace_id_env(true)
+            .run_with_init(|_| {
+                COUNTED.with(|c| c.set(true));
+                Ok(Mixed { own: Vec::new() })
+            });
+        COUNTED.with(|c| c.set(false));
+        result
+    });
+    runner
+        .join()
+        .expect("runtime thread")
+        .expect("runtime finished");
+    let allocations = ALLOCATIONS.load(Ordering::Relaxed);
+    assert_eq!(
+        server.wait_outcome_count(INVOCATIONS, Duration::from_secs(30)),
+        INVOCATIONS
+    );
+    assert_eq!(allocations, 0, "Rust heap allocations with trace_id_env on");
+    assert_eq!(
+        std::env::var("_X_AMZN_TRACE_ID").as_deref(),
+        Ok(trace(INVOCATIONS - 1).as_str()),
+        "the variable holds the last invocation's trace id"
+    );
+}
+
 /// [`Mixed`] for a concurrent worker: counts this worker thread's allocations from its first
 /// invocation on (the worker's start-up — its thread, connection and buffers — comes before).
 struct CountingWorker(Mixed);
