@@ -21,6 +21,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::ops::Range;
 use std::os::unix::net::UnixStream;
 use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -47,8 +48,15 @@ impl fmt::Debug for ShutdownHook {
     }
 }
 
-/// Starts the `SIGTERM` watch and registers the internal extension (see the module docs).
+/// Whether [`install`] ran (once per process: one extension, one hook).
+static INSTALLED: AtomicBool = AtomicBool::new(false);
+
+/// Starts the `SIGTERM` watch and registers the internal extension (see the module docs); a
+/// second call in the same process (a second `run`) does nothing.
 pub(crate) fn install(endpoint: &Endpoint, addrs: &[SocketAddr], hook: ShutdownHook) {
+    if INSTALLED.swap(true, Ordering::AcqRel) {
+        return;
+    }
     if let Err(e) = watch_sigterm(hook) {
         log::warn(format_args!(
             "graceful shutdown is off: cannot watch for SIGTERM: {e}"
