@@ -2,14 +2,12 @@
 //! execution environment down.
 //!
 //! Lambda sends the runtime `SIGTERM` before a shutdown only when an extension is registered,
-//! so the runtime registers an internal one during init ([`crate::proto::extension`]). Two
-//! threads do the rest, both off the invocation path:
-//!
-//! - `lambda-zero-sigterm` waits on a self-pipe that `signal-hook` writes to when `SIGTERM`
-//!   arrives, runs the hook, and exits the process (status 0; 1 if the hook panicked). Lambda
-//!   gives the runtime 500 ms, then sends `SIGKILL`.
-//! - `lambda-zero-extension` holds the extension's `event/next` long poll, which tells Lambda
-//!   the extension is ready; no event ever comes (it registered for none).
+//! so the runtime registers an internal one during init ([`crate::proto::extension`]) and sends
+//! its `event/next` long poll, which tells Lambda the extension is ready; no event ever comes
+//! (it registered for none), so the connection is just kept open, with no thread on it. One
+//! thread, `lambda-zero-sigterm`, waits on a self-pipe that `signal-hook` writes to when
+//! `SIGTERM` arrives, runs the hook, and exits the process (status 0; 1 if the hook panicked).
+//! Lambda gives the runtime 500 ms, then sends `SIGKILL`.
 //!
 //! Nothing here is fatal: without the Extensions API (some local emulators) the runtime logs a
 //! warning and serves as before; a `SIGTERM` from elsewhere still runs the hook. A warm
@@ -22,7 +20,7 @@ use std::ops::Range;
 use std::os::unix::net::UnixStream;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use crate::log;
@@ -63,14 +61,8 @@ pub(crate) fn install(endpoint: &Endpoint, addrs: &[SocketAddr], hook: ShutdownH
         ));
         return;
     }
-    let registered = register(endpoint, addrs).and_then(|(stream, identifier)| {
-        let endpoint = endpoint.clone();
-        std::thread::Builder::new()
-            .name("lambda-zero-extension".into())
-            .stack_size(64 * 1024)
-            .spawn(move || hold_event_poll(stream, &endpoint, &identifier))
-            .map(drop)
-    });
+    let registered = register(endpoint, addrs)
+        .and_then(|(stream, identifier)| start_event_poll(stream, endpoint, &identifier));
     if let Err(e) = registered {
         log::warn(format_args!(
             "graceful shutdown is off: registering the internal extension failed \
@@ -129,7 +121,7 @@ fn register_on(mut stream: TcpStream, endpoint: &Endpoint) -> io::Result<(TcpStr
         .map_err(|_| failure("the register request does not fit"))?;
     let n = w.len();
     stream.write_all(&buf[..n])?;
-    let (head, body) = read_answer(&mut stream, &mut buf, false)?;
+    let (head, body) = read_answer(&mut stream, &mut buf)?;
     match extension::registered_identifier(&buf, &head) {
         Ok(Some(identifier)) => {
             let identifier = identifier.to_vec();
@@ -146,12 +138,8 @@ fn register_on(mut stream: TcpStream, endpoint: &Endpoint) -> io::Result<(TcpStr
 }
 
 /// Reads one whole answer into `buf`: its head (at the start of `buf`) and where its body lies.
-fn read_answer(
-    stream: &mut TcpStream,
-    buf: &mut [u8],
-    discard: bool,
-) -> io::Result<(Head, Range<usize>)> {
-    let mut reader = Reader::new(BUF as u64, discard);
+fn read_answer(stream: &mut TcpStream, buf: &mut [u8]) -> io::Result<(Head, Range<usize>)> {
+    let mut reader = Reader::new(BUF as u64, false);
     let mut filled = 0;
     let mut eof = false;
     loop {
@@ -170,35 +158,23 @@ fn read_answer(
     }
 }
 
-/// Long-polls `event/next` for the extension, for as long as the process lives. An answer
-/// (none is expected) is taken as "poll again"; a refusal or a lost connection ends the poll,
-/// with a warning (the `SIGTERM` watch stays).
-fn hold_event_poll(mut stream: TcpStream, endpoint: &Endpoint, identifier: &[u8]) {
-    let mut buf = vec![0u8; BUF];
-    loop {
-        let mut w = Writer::new(&mut buf);
-        if extension::write_event_next(&mut w, endpoint, identifier).is_err() {
-            return;
-        }
-        let n = w.len();
-        let polled = stream
-            .write_all(&buf[..n])
-            .and_then(|()| read_answer(&mut stream, &mut buf, true));
-        match polled {
-            Ok((head, _)) if head.status == 200 => {}
-            Ok((head, _)) => {
-                log::warn(format_args!(
-                    "the internal extension's event poll was answered {}; it stops",
-                    head.status
-                ));
-                return;
-            }
-            Err(e) => {
-                log::warn(format_args!(
-                    "the internal extension's event poll ended: {e}"
-                ));
-                return;
-            }
-        }
-    }
+/// The extension's connection, its `event/next` long poll sent and never read: kept open for
+/// the life of the process (Lambda answers nothing to an extension registered for no events).
+static EVENT_POLL: OnceLock<TcpStream> = OnceLock::new();
+
+/// Sends the extension's `event/next` (which tells Lambda the extension is ready) and keeps the
+/// connection open without a thread to read it: no answer is expected.
+fn start_event_poll(
+    mut stream: TcpStream,
+    endpoint: &Endpoint,
+    identifier: &[u8],
+) -> io::Result<()> {
+    let mut buf = [0u8; BUF];
+    let mut w = Writer::new(&mut buf);
+    extension::write_event_next(&mut w, endpoint, identifier)
+        .map_err(|_| failure("the event request does not fit"))?;
+    let n = w.len();
+    stream.write_all(&buf[..n])?;
+    let _ = EVENT_POLL.set(stream);
+    Ok(())
 }
