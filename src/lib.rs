@@ -176,8 +176,9 @@ impl Runtime {
     ///
     /// Lambda sends `SIGTERM` first only to functions with an extension, so the runtime
     /// registers an internal one during init (`POST /2020-01-01/extension/register`, for no
-    /// events) and holds its event poll on a thread of its own. When `SIGTERM` comes, `hook`
-    /// runs on another thread and the process exits with status 0 (1 if the hook panicked).
+    /// events), on a thread of its own while the function initialises, and before its first
+    /// `/next`; the extension's event poll is sent and left open. When `SIGTERM` comes, `hook`
+    /// runs on that thread and the process exits with status 0 (1 if the hook panicked).
     /// Lambda allows the runtime 500 ms. Where the Extensions API is missing (some emulators)
     /// a warning is logged and the function runs as before. A warm invocation is unchanged.
     ///
@@ -301,6 +302,8 @@ impl Runtime {
                 }
             }
         }
+        #[cfg(feature = "graceful-shutdown")]
+        shutdown::wait_until_registered();
         // Bounded: its slots are allocated here, so a worker's last act allocates nothing.
         let (done, results) = std::sync::mpsc::sync_channel(handlers.len());
         // Worker 0 keeps the connection that init errors would have used; the others open
@@ -379,6 +382,8 @@ impl Runtime {
                 return Err(RuntimeError::InitFailed(Box::new(failure)));
             }
         };
+        #[cfg(feature = "graceful-shutdown")]
+        shutdown::wait_until_registered();
         session.serve(&mut recv, &mut handler)
     }
 

@@ -5,7 +5,9 @@
 //! so the runtime registers an internal one during init ([`crate::proto::extension`]) and sends
 //! its `event/next` long poll, which tells Lambda the extension is ready; no event ever comes
 //! (it registered for none), so the connection is just kept open, with no thread on it. One
-//! thread, `lambda-zero-sigterm`, waits on a self-pipe that `signal-hook` writes to when
+//! thread, `lambda-zero-sigterm`, does the registering while the main thread connects and
+//! initialises the function (which waits for it before its first `/next`, as Lambda takes
+//! registrations only during init), then waits on a self-pipe that `signal-hook` writes to when
 //! `SIGTERM` arrives, runs the hook, and exits the process (status 0; 1 if the hook panicked).
 //! Lambda gives the runtime 500 ms, then sends `SIGKILL`.
 //!
@@ -20,7 +22,8 @@ use std::ops::Range;
 use std::os::unix::net::UnixStream;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::mpsc::{self, Receiver};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
 use crate::log;
@@ -49,35 +52,61 @@ impl fmt::Debug for ShutdownHook {
 /// Whether [`install`] ran (once per process: one extension, one hook).
 static INSTALLED: AtomicBool = AtomicBool::new(false);
 
-/// Starts the `SIGTERM` watch and registers the internal extension (see the module docs); a
-/// second call in the same process (a second `run`) does nothing.
+/// Signalled by the shutdown thread once the extension is registered (or registering failed):
+/// [`wait_until_registered`] takes it.
+static REGISTERED: Mutex<Option<Receiver<()>>> = Mutex::new(None);
+
+/// Installs the `SIGTERM` handler and starts the shutdown thread, which registers the internal
+/// extension while the caller goes on connecting and initialising the function (see the module
+/// docs); [`wait_until_registered`] must come before the runtime's first `/next`. A second call
+/// in the same process (a second `run`) does nothing.
 pub(crate) fn install(endpoint: &Endpoint, addrs: &[SocketAddr], hook: ShutdownHook) {
     if INSTALLED.swap(true, Ordering::AcqRel) {
         return;
     }
-    if let Err(e) = watch_sigterm(hook) {
-        log::warn(format_args!(
+    let (ready, registered) = mpsc::sync_channel(1);
+    let (endpoint, addrs) = (endpoint.clone(), addrs.to_vec());
+    let started = start(hook, move || {
+        let registered = register(&endpoint, &addrs)
+            .and_then(|(stream, identifier)| start_event_poll(stream, &endpoint, &identifier));
+        if let Err(e) = registered {
+            log::warn(format_args!(
+                "graceful shutdown is off: registering the internal extension failed \
+                 (Lambda sends SIGTERM only to functions with an extension): {e}"
+            ));
+        }
+        let _ = ready.send(());
+    });
+    match started {
+        Ok(()) => *lock_registered() = Some(registered),
+        Err(e) => log::warn(format_args!(
             "graceful shutdown is off: cannot watch for SIGTERM: {e}"
-        ));
-        return;
-    }
-    let registered = register(endpoint, addrs)
-        .and_then(|(stream, identifier)| start_event_poll(stream, endpoint, &identifier));
-    if let Err(e) = registered {
-        log::warn(format_args!(
-            "graceful shutdown is off: registering the internal extension failed \
-             (Lambda sends SIGTERM only to functions with an extension): {e}"
-        ));
+        )),
     }
 }
 
-/// Installs the `SIGTERM` handler (a write to a self-pipe) and the thread that waits on it.
-fn watch_sigterm(hook: ShutdownHook) -> io::Result<()> {
+fn lock_registered() -> MutexGuard<'static, Option<Receiver<()>>> {
+    REGISTERED.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Waits until the shutdown thread has registered the extension (Lambda takes registrations
+/// only before the runtime's first `/next`), at most a little longer than registering may
+/// take. Returns at once without [`install`] or after the first call.
+pub(crate) fn wait_until_registered() {
+    if let Some(registered) = lock_registered().take() {
+        let _ = registered.recv_timeout(2 * REGISTER_TIMEOUT + Duration::from_millis(500));
+    }
+}
+
+/// Installs the `SIGTERM` handler (a write to a self-pipe) and the shutdown thread: it runs
+/// `first` (the registration), then waits for the signal, runs the hook and exits.
+fn start(hook: ShutdownHook, first: impl FnOnce() + Send + 'static) -> io::Result<()> {
     let (mut wake, notify) = UnixStream::pair()?;
     signal_hook::low_level::pipe::register(signal_hook::consts::SIGTERM, notify)?;
     std::thread::Builder::new()
         .name("lambda-zero-sigterm".into())
         .spawn(move || {
+            first();
             let mut byte = [0u8; 1];
             loop {
                 match wake.read(&mut byte) {
