@@ -183,11 +183,15 @@ impl Runtime {
     /// a warning is logged and the function runs as before. A warm invocation is unchanged.
     ///
     /// ```no_run
-    /// # fn main() -> Result<(), lambda_zero::RuntimeError> {
-    /// lambda_zero::Runtime::from_env()?
-    ///     .on_shutdown(|| eprintln!("flushing before the environment goes away"))
-    ///     .run(lambda_zero::EventFnHandler(|event: &[u8]| event))
-    /// # }
+    /// fn echo(event: &[u8]) -> &[u8] {
+    ///     event
+    /// }
+    ///
+    /// fn main() -> Result<(), lambda_zero::RuntimeError> {
+    ///     lambda_zero::Runtime::from_env()?
+    ///         .on_shutdown(|| eprintln!("flushing before the environment goes away"))
+    ///         .run(lambda_zero::EventFnHandler(echo))
+    /// }
     /// ```
     #[cfg(feature = "graceful-shutdown")]
     pub fn on_shutdown(mut self, hook: impl Fn() + Send + Sync + 'static) -> Runtime {
