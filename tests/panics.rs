@@ -168,7 +168,7 @@ fn in_json_log_mode_a_panic_is_a_json_line_too() {
     assert_eq!(panic_line["level"], "ERROR");
     let message = panic_line["message"].as_str().unwrap();
     assert!(
-        message.starts_with("thread 'main' panicked at ")
+        message.starts_with("panicked at ")
             && message.contains("panicking.rs:")
             && message.ends_with(": asked to panic"),
         "{message}"
