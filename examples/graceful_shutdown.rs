@@ -34,6 +34,8 @@ impl Handler for Counting {
 fn main() {
     let served = Arc::new(AtomicU64::new(0));
     let seen = served.clone();
+    // One handler per worker under Lambda Managed Instances (`AWS_LAMBDA_MAX_CONCURRENCY`),
+    // all counting into the same total; the plain loop otherwise.
     let result = Runtime::from_env().and_then(|runtime| {
         runtime
             .on_shutdown(move || {
@@ -42,7 +44,11 @@ fn main() {
                     seen.load(Ordering::Relaxed)
                 )
             })
-            .run(Counting { served })
+            .run_concurrent(move |_| {
+                Ok(Counting {
+                    served: served.clone(),
+                })
+            })
     });
     if let Err(e) = result {
         eprintln!("{e}");

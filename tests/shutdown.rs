@@ -34,9 +34,14 @@ fn build_graceful_shutdown() -> PathBuf {
 }
 
 fn start(bin: &PathBuf, server: &MockRuntimeApi) -> Child {
+    start_with(bin, server, &[])
+}
+
+fn start_with(bin: &PathBuf, server: &MockRuntimeApi, env: &[(&str, &str)]) -> Child {
     Command::new(bin)
         .env_clear()
         .envs(server.lambda_env(bin))
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -168,4 +173,59 @@ fn without_the_extensions_api_the_function_serves_and_still_honours_sigterm() {
             && err.contains("404"),
         "{err}"
     );
+}
+
+#[test]
+fn with_concurrent_workers_the_extension_registers_once_and_sigterm_runs_the_hook() {
+    // Lambda Managed Instances: two workers, two connections polling /next, one extension.
+    let bin = build_graceful_shutdown();
+    let server = MockRuntimeApi::start().unwrap();
+    let ids: Vec<String> = (0..6).map(|i| server.push_event(format!("e{i}"))).collect();
+    let child = start_with(&bin, &server, &[("AWS_LAMBDA_MAX_CONCURRENCY", "2")]);
+    let outcomes = server.wait_outcomes(6, Duration::from_secs(20));
+    let mut answered: Vec<&str> = outcomes.iter().filter_map(|o| o.request_id()).collect();
+    let mut pushed: Vec<&str> = ids.iter().map(String::as_str).collect();
+    answered.sort_unstable();
+    pushed.sort_unstable();
+    assert_eq!(answered, pushed, "every event answered once");
+    // Both workers poll; the extension registered once, before either's first /next.
+    let requests = wait_for_request(&server, |r| r.path == "/2020-01-01/extension/event/next");
+    let register = requests
+        .iter()
+        .position(|r| r.path == "/2020-01-01/extension/register")
+        .expect("the extension registered");
+    let first_next = requests
+        .iter()
+        .position(|r| r.path == "/2018-06-01/runtime/invocation/next")
+        .expect("the runtime polled");
+    assert!(
+        register < first_next,
+        "registered during init: {requests:?}"
+    );
+    assert_eq!(server.extensions(), ["lambda-zero"]);
+    // Each worker polls on its own connection (one may have served all six events before the
+    // other's first poll arrived: wait for it).
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let mut pollers: Vec<usize> = server
+            .requests()
+            .iter()
+            .filter(|r| r.path == "/2018-06-01/runtime/invocation/next")
+            .map(|r| r.connection)
+            .collect();
+        pollers.sort_unstable();
+        pollers.dedup();
+        if pollers.len() >= 2 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "only one worker polled: {pollers:?}"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+
+    let (status, out, err) = terminate(child);
+    assert_eq!(status.code(), Some(0), "{status:?}; stderr: {err}");
+    assert_eq!(out, "shutting down after 6 invocations\n");
 }
