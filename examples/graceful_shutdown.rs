@@ -31,6 +31,8 @@ impl Handler for Counting {
     }
 }
 
+// `lambda_zero::Error` keeps its message inline (no allocation when an invocation fails).
+#[allow(clippy::result_large_err)]
 fn main() {
     let served = Arc::new(AtomicU64::new(0));
     let seen = served.clone();
