@@ -687,21 +687,22 @@ impl<I: Io> Session<I> {
             request_id,
             invocation_id,
         } = Received::split(&mut recv.buf, message);
-        if let Err(failure) = context_for(head, head_bytes, &self.settings.config) {
-            self.post(request_id, invocation_id, &Reply::Failure(failure), false)?;
-            return Ok(());
-        }
         self.ensure_connected()?;
-        let Session {
-            io,
-            settings,
-            bufs,
-            connected,
-            ..
-        } = self;
-        let Ok(ctx) = context_for(head, head_bytes, &settings.config) else {
-            return Ok(());
+        // The context is read once; an unreadable one is answered with an error POST.
+        let ctx = match context_for(head, head_bytes, &self.settings.config) {
+            Ok(ctx) => ctx,
+            Err(failure) => {
+                self.post(request_id, invocation_id, &Reply::Failure(failure), false)?;
+                return Ok(());
+            }
         };
+        let Session {
+            ref mut io,
+            ref settings,
+            ref mut bufs,
+            ref mut connected,
+            ..
+        } = *self;
         if settings.trace_id_env {
             set_trace_id_env(ctx.trace_id);
         }
