@@ -24,7 +24,7 @@ use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::log;
 use crate::proto::body::Reader;
@@ -33,7 +33,8 @@ use crate::proto::request::Writer;
 use crate::proto::response::Head;
 use crate::proto::{Endpoint, ProtoError};
 
-/// How long connecting and registering may take (the Runtime API is local and answers at once).
+/// How long connecting and registering may take, all told (the Runtime API is local and
+/// answers at once).
 const REGISTER_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Room for a request head or an Extensions API answer (the register answer is a small JSON).
@@ -67,7 +68,7 @@ pub(crate) fn install(endpoint: &Endpoint, addrs: &[SocketAddr], hook: ShutdownH
     let (ready, registered) = mpsc::sync_channel(1);
     let (endpoint, addrs) = (endpoint.clone(), addrs.to_vec());
     let started = start(hook, move || {
-        let registered = register(&endpoint, &addrs)
+        let registered = register(&endpoint, &addrs, REGISTER_TIMEOUT)
             .and_then(|(stream, identifier)| start_event_poll(stream, &endpoint, &identifier));
         if let Err(e) = registered {
             log::warn(format_args!(
@@ -94,7 +95,7 @@ fn lock_registered() -> MutexGuard<'static, Option<Receiver<()>>> {
 /// take. Returns at once without [`install`] or after the first call.
 pub(crate) fn wait_until_registered() {
     if let Some(registered) = lock_registered().take() {
-        let _ = registered.recv_timeout(2 * REGISTER_TIMEOUT + Duration::from_millis(500));
+        let _ = registered.recv_timeout(REGISTER_TIMEOUT + Duration::from_millis(500));
     }
 }
 
@@ -129,28 +130,49 @@ fn failure(what: impl fmt::Display) -> io::Error {
     io::Error::other(what.to_string())
 }
 
-/// Registers the internal extension: its connection and the identifier Lambda gave it.
-fn register(endpoint: &Endpoint, addrs: &[SocketAddr]) -> io::Result<(TcpStream, Vec<u8>)> {
+/// The time left until `deadline`; `TimedOut` once it has passed.
+fn left(deadline: Instant) -> io::Result<Duration> {
+    match deadline.checked_duration_since(Instant::now()) {
+        Some(left) if !left.is_zero() => Ok(left),
+        _ => Err(io::Error::new(
+            io::ErrorKind::TimedOut,
+            "the Extensions API did not answer in time",
+        )),
+    }
+}
+
+/// Registers the internal extension, all of it within `within` (a server that trickles its
+/// answer cannot hold the shutdown thread, which must go on to wait for `SIGTERM`): its
+/// connection and the identifier Lambda gave it.
+fn register(
+    endpoint: &Endpoint,
+    addrs: &[SocketAddr],
+    within: Duration,
+) -> io::Result<(TcpStream, Vec<u8>)> {
+    let deadline = Instant::now() + within;
     let mut last = io::Error::new(io::ErrorKind::NotFound, "no address to connect to");
     for addr in addrs {
-        match TcpStream::connect_timeout(addr, REGISTER_TIMEOUT) {
-            Ok(stream) => return register_on(stream, endpoint),
+        match TcpStream::connect_timeout(addr, left(deadline)?) {
+            Ok(stream) => return register_on(stream, endpoint, deadline),
             Err(e) => last = e,
         }
     }
     Err(last)
 }
 
-fn register_on(mut stream: TcpStream, endpoint: &Endpoint) -> io::Result<(TcpStream, Vec<u8>)> {
+fn register_on(
+    mut stream: TcpStream,
+    endpoint: &Endpoint,
+    deadline: Instant,
+) -> io::Result<(TcpStream, Vec<u8>)> {
     let _ = stream.set_nodelay(true);
-    stream.set_read_timeout(Some(REGISTER_TIMEOUT))?;
     let mut buf = vec![0u8; BUF];
     let mut w = Writer::new(&mut buf);
     extension::write_register(&mut w, endpoint, EXTENSION_NAME)
         .map_err(|_| failure("the register request does not fit"))?;
     let n = w.len();
     stream.write_all(&buf[..n])?;
-    let (head, body) = read_answer(&mut stream, &mut buf)?;
+    let (head, body) = read_answer(&mut stream, &mut buf, deadline)?;
     match extension::registered_identifier(&buf, &head) {
         Ok(Some(identifier)) => {
             let identifier = identifier.to_vec();
@@ -166,8 +188,13 @@ fn register_on(mut stream: TcpStream, endpoint: &Endpoint) -> io::Result<(TcpStr
     }
 }
 
-/// Reads one whole answer into `buf`: its head (at the start of `buf`) and where its body lies.
-fn read_answer(stream: &mut TcpStream, buf: &mut [u8]) -> io::Result<(Head, Range<usize>)> {
+/// Reads one whole answer into `buf` by `deadline`: its head (at the start of `buf`) and where
+/// its body lies.
+fn read_answer(
+    stream: &mut TcpStream,
+    buf: &mut [u8],
+    deadline: Instant,
+) -> io::Result<(Head, Range<usize>)> {
     let mut reader = Reader::new(BUF as u64, false);
     let mut filled = 0;
     let mut eof = false;
@@ -178,10 +205,18 @@ fn read_answer(stream: &mut TcpStream, buf: &mut [u8]) -> io::Result<(Head, Rang
         if eof {
             return Err(failure(ProtoError::Truncated));
         }
+        stream.set_read_timeout(Some(left(deadline)?))?;
         match stream.read(&mut buf[filled..]) {
             Ok(0) => eof = true,
             Ok(n) => filled += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            // The socket's timeout ran out (`EAGAIN`): `left` says whether the deadline has.
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::Interrupted
+                        | io::ErrorKind::WouldBlock
+                        | io::ErrorKind::TimedOut
+                ) => {}
             Err(e) => return Err(e),
         }
     }
@@ -206,4 +241,74 @@ fn start_event_poll(
     stream.write_all(&buf[..n])?;
     let _ = EVENT_POLL.set(stream);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::TcpListener;
+
+    /// A server that takes one connection, reads the request, then answers with `answer`, one
+    /// byte every `pace`, until the client goes away (an empty `answer`: silence for `pace`).
+    fn slow_server(
+        answer: &'static [u8],
+        pace: Duration,
+    ) -> (SocketAddr, std::thread::JoinHandle<()>) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = std::thread::spawn(move || {
+            let (mut conn, _) = listener.accept().unwrap();
+            let mut request = [0u8; 1024];
+            let _ = conn.read(&mut request);
+            if answer.is_empty() {
+                std::thread::sleep(pace);
+                return;
+            }
+            for byte in answer.iter().cycle() {
+                std::thread::sleep(pace);
+                if conn.write_all(std::slice::from_ref(byte)).is_err() {
+                    return;
+                }
+            }
+        });
+        (addr, server)
+    }
+
+    fn endpoint(addr: SocketAddr) -> Endpoint {
+        Endpoint {
+            host: addr.to_string(),
+            path_prefix: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_trickled_or_missing_answer_fails_the_registration_by_its_deadline() {
+        // One byte every 20 ms would keep a per-read timeout happy for ever; silence too.
+        let cases: [(&[u8], Duration); 2] = [
+            (
+                b"HTTP/1.1 200 OK\r\nX-Pad: aaaaaaaa",
+                Duration::from_millis(20),
+            ),
+            (b"", Duration::from_secs(1)),
+        ];
+        for (answer, pace) in cases {
+            let (addr, server) = slow_server(answer, pace);
+            let started = Instant::now();
+            let result = register(&endpoint(addr), &[addr], Duration::from_millis(300));
+            let took = started.elapsed();
+            let err = result.expect_err("no registration");
+            assert_eq!(err.kind(), io::ErrorKind::TimedOut, "{err}");
+            assert!(took < Duration::from_millis(900), "gave up after {took:?}");
+            server.join().unwrap();
+        }
+    }
+
+    #[test]
+    fn a_registration_answer_gives_the_identifier() {
+        let answer =
+            b"HTTP/1.1 200 OK\r\nLambda-Extension-Identifier: id-7\r\nContent-Length: 2\r\n\r\n{}";
+        let (addr, _server) = slow_server(answer, Duration::ZERO);
+        let (_, identifier) = register(&endpoint(addr), &[addr], Duration::from_secs(2)).unwrap();
+        assert_eq!(identifier, b"id-7");
+    }
 }
