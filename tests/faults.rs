@@ -393,22 +393,34 @@ fn a_lost_acknowledgement_makes_the_runtime_post_again_and_the_invocation_counts
                 let b = server.push(Invocation::new("b"));
                 server.script(route, fault);
                 serve(&server, 2, pipelining).ok(&what);
-                match route {
-                    Route::Error => {
-                        assert_failed(&server, &a, "Function.Failed", &what);
-                    }
-                    _ => assert_responded(&server, &a, event.as_bytes(), &what),
-                }
-                assert_eq!(
-                    server.post_count(&a),
-                    2,
-                    "{what}: posted again once on a new connection"
-                );
-                assert_responded(&server, &b, b"b", &what);
-                assert_eq!(server.connections(), 2, "{what}: one reconnect");
+                assert_answered_again_after_one_reconnect(&server, route, (&a, event), &b, &what);
             }
         }
     }
+}
+
+/// After a connection lost under the answer to `a` (posted to `route`, for the event `event`):
+/// `a` was answered right, posted exactly twice, `b` served after it, over two connections.
+fn assert_answered_again_after_one_reconnect(
+    server: &MockRuntimeApi,
+    route: Route,
+    (a, event): (&str, &str),
+    b: &str,
+    what: &str,
+) {
+    match route {
+        Route::Error => {
+            assert_failed(server, a, "Function.Failed", what);
+        }
+        _ => assert_responded(server, a, event.as_bytes(), what),
+    }
+    assert_eq!(
+        server.post_count(a),
+        2,
+        "{what}: posted again once on a new connection"
+    );
+    assert_responded(server, b, b"b", what);
+    assert_eq!(server.connections(), 2, "{what}: one reconnect");
 }
 
 #[test]
@@ -432,19 +444,7 @@ fn a_stalled_acknowledgement_times_out_and_the_answer_is_posted_again() {
                     "{what}: gave up after {took:?}, before the limit"
                 );
                 assert!(took < PROMPT, "{what}: took {took:?}");
-                match route {
-                    Route::Error => {
-                        assert_failed(&server, &a, "Function.Failed", &what);
-                    }
-                    _ => assert_responded(&server, &a, event.as_bytes(), &what),
-                }
-                assert_eq!(
-                    server.post_count(&a),
-                    2,
-                    "{what}: posted again once on a new connection"
-                );
-                assert_responded(&server, &b, b"b", &what);
-                assert_eq!(server.connections(), 2, "{what}: one reconnect");
+                assert_answered_again_after_one_reconnect(&server, route, (&a, event), &b, &what);
             }
         }
     }

@@ -9,27 +9,10 @@ use std::time::{Duration, Instant};
 
 use lambda_zero::testing::{MockRuntimeApi, Outcome};
 
+mod common;
+
 fn build_panicking_with_abort() -> PathBuf {
-    let target = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("panic-abort");
-    let status = Command::new(env!("CARGO"))
-        .args([
-            "build",
-            "--quiet",
-            "--profile",
-            "panic-abort",
-            "--example",
-            "panicking",
-            "--no-default-features",
-        ])
-        .env("CARGO_TARGET_DIR", &target)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .status()
-        .expect("cargo runs");
-    assert!(
-        status.success(),
-        "building examples/panicking with panic = \"abort\""
-    );
-    target.join("panic-abort/examples/panicking")
+    common::build_bootstrap("panicking", &[])
 }
 
 #[test]

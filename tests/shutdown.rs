@@ -9,28 +9,10 @@ use std::time::{Duration, Instant};
 
 use lambda_zero::testing::{MockRuntimeApi, RecordedRequest};
 
-/// Builds the example once per test binary (cargo serialises the builds on its lock); shares
-/// the target directory, profile and dependencies with `tests/panics.rs`.
+mod common;
+
 fn build_graceful_shutdown() -> PathBuf {
-    let target = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("panic-abort");
-    let status = Command::new(env!("CARGO"))
-        .args([
-            "build",
-            "--quiet",
-            "--profile",
-            "panic-abort",
-            "--example",
-            "graceful_shutdown",
-            "--no-default-features",
-            "--features",
-            "graceful-shutdown",
-        ])
-        .env("CARGO_TARGET_DIR", &target)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .status()
-        .expect("cargo runs");
-    assert!(status.success(), "building examples/graceful_shutdown");
-    target.join("panic-abort/examples/graceful_shutdown")
+    common::build_bootstrap("graceful_shutdown", &["graceful-shutdown"])
 }
 
 fn start(bin: &PathBuf, server: &MockRuntimeApi) -> Child {
@@ -83,20 +65,45 @@ fn terminate(mut child: Child) -> (ExitStatus, String, String) {
     (status, out, err)
 }
 
-/// Waits until a recorded request matches `pred`; returns all requests so far.
-fn wait_for_request(
+const REGISTER: &str = "/2020-01-01/extension/register";
+const EXTENSION_POLL: &str = "/2020-01-01/extension/event/next";
+const NEXT: &str = "/2018-06-01/runtime/invocation/next";
+
+/// Waits until `done` holds of the requests recorded so far; returns them.
+fn wait_for_requests(
     server: &MockRuntimeApi,
-    pred: impl Fn(&RecordedRequest) -> bool,
+    done: impl Fn(&[RecordedRequest]) -> bool,
 ) -> Vec<RecordedRequest> {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let requests = server.requests();
-        if requests.iter().any(&pred) {
+        if done(&requests) {
             return requests;
         }
-        assert!(Instant::now() < deadline, "no such request: {requests:?}");
+        assert!(Instant::now() < deadline, "still waiting: {requests:?}");
         std::thread::sleep(Duration::from_millis(10));
     }
+}
+
+/// Waits for the extension's event poll, then checks that the extension registered once, and
+/// before the runtime's first `/next` (Lambda takes registrations only during init). Returns
+/// the requests recorded so far.
+fn registered_during_init(server: &MockRuntimeApi) -> Vec<RecordedRequest> {
+    let requests = wait_for_requests(server, |r| r.iter().any(|r| r.path == EXTENSION_POLL));
+    let register = requests
+        .iter()
+        .position(|r| r.path == REGISTER)
+        .expect("the extension registered");
+    let first_next = requests
+        .iter()
+        .position(|r| r.path == NEXT)
+        .expect("the runtime polled");
+    assert!(
+        register < first_next,
+        "registered during init: {requests:?}"
+    );
+    assert_eq!(server.extensions(), ["lambda-zero"]);
+    requests
 }
 
 #[test]
@@ -114,35 +121,21 @@ fn sigterm_runs_the_shutdown_hook_of_a_function_with_its_internal_extension() {
 
     // Registered during init, before the runtime's first /next, for no events; then the
     // extension polls with the identifier it was given (the mock refuses any other).
-    let is_poll = |r: &RecordedRequest| r.path == "/2020-01-01/extension/event/next";
-    let requests = wait_for_request(&server, is_poll);
-    let register = requests
-        .iter()
-        .position(|r| r.path == "/2020-01-01/extension/register")
-        .expect("the extension registered");
-    let first_next = requests
-        .iter()
-        .position(|r| r.path == "/2018-06-01/runtime/invocation/next")
-        .expect("the runtime polled");
-    assert!(
-        register < first_next,
-        "registered during init: {requests:?}"
-    );
-    let register = &requests[register];
+    let requests = registered_during_init(&server);
+    let register = requests.iter().find(|r| r.path == REGISTER).unwrap();
     assert_eq!(register.method, "POST");
     assert_eq!(
         register.header("Lambda-Extension-Name"),
         Some("lambda-zero")
     );
     assert_eq!(register.body, br#"{"events":[]}"#);
-    let poll = requests.iter().find(|r| is_poll(r)).unwrap();
+    let poll = requests.iter().find(|r| r.path == EXTENSION_POLL).unwrap();
     assert_eq!(poll.method, "GET");
     assert!(
         poll.header("Lambda-Extension-Identifier")
             .is_some_and(|id| id.starts_with("ext-1-")),
         "{poll:?}"
     );
-    assert_eq!(server.extensions(), ["lambda-zero"]);
 
     let (status, out, err) = terminate(child);
     assert_eq!(status.code(), Some(0), "{status:?}; stderr: {err}");
@@ -188,42 +181,20 @@ fn with_concurrent_workers_the_extension_registers_once_and_sigterm_runs_the_hoo
     answered.sort_unstable();
     pushed.sort_unstable();
     assert_eq!(answered, pushed, "every event answered once");
-    // Both workers poll; the extension registered once, before either's first /next.
-    let requests = wait_for_request(&server, |r| r.path == "/2020-01-01/extension/event/next");
-    let register = requests
-        .iter()
-        .position(|r| r.path == "/2020-01-01/extension/register")
-        .expect("the extension registered");
-    let first_next = requests
-        .iter()
-        .position(|r| r.path == "/2018-06-01/runtime/invocation/next")
-        .expect("the runtime polled");
-    assert!(
-        register < first_next,
-        "registered during init: {requests:?}"
-    );
-    assert_eq!(server.extensions(), ["lambda-zero"]);
+    // The extension registered once, before either worker's first /next.
+    registered_during_init(&server);
     // Each worker polls on its own connection (one may have served all six events before the
     // other's first poll arrived: wait for it).
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let mut pollers: Vec<usize> = server
-            .requests()
+    wait_for_requests(&server, |requests| {
+        let mut pollers: Vec<usize> = requests
             .iter()
-            .filter(|r| r.path == "/2018-06-01/runtime/invocation/next")
+            .filter(|r| r.path == NEXT)
             .map(|r| r.connection)
             .collect();
         pollers.sort_unstable();
         pollers.dedup();
-        if pollers.len() >= 2 {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "only one worker polled: {pollers:?}"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
+        pollers.len() >= 2
+    });
 
     let (status, out, err) = terminate(child);
     assert_eq!(status.code(), Some(0), "{status:?}; stderr: {err}");

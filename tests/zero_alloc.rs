@@ -105,6 +105,29 @@ fn size_for(i: usize, rng: &mut u64) -> usize {
     }
 }
 
+/// Runs `runtime` with a [`Mixed`] handler on a thread of its own until its invocation limit,
+/// and returns the heap allocations that thread made once start-up was over (from the end of
+/// the handler's init on: buffers allocated, connection open).
+fn allocations_after_start_up(runtime: Runtime) -> u64 {
+    let runner = std::thread::spawn(move || {
+        let result = runtime.run_with_init(|_| {
+            let handler = Mixed {
+                own: Vec::with_capacity(256),
+            };
+            // Start-up is over: buffers are allocated and the connection is open.
+            COUNTED.with(|c| c.set(true));
+            Ok(handler)
+        });
+        COUNTED.with(|c| c.set(false));
+        result
+    });
+    runner
+        .join()
+        .expect("runtime thread")
+        .expect("runtime finished cleanly");
+    ALLOCATIONS.load(Ordering::Relaxed)
+}
+
 #[test]
 fn warm_invocations_allocate_nothing() {
     const INVOCATIONS: usize = 10_000;
@@ -172,27 +195,10 @@ fn warm_invocations_allocate_nothing() {
     server.script(Route::Response, 410);
     server.script(Route::Error, 413);
 
-    let endpoint = server.endpoint();
-    let runner = std::thread::spawn(move || {
-        let result = Runtime::new(&endpoint)
-            .expect("endpoint")
-            .max_invocations(INVOCATIONS as u64)
-            .run_with_init(|_| {
-                let handler = Mixed {
-                    own: Vec::with_capacity(256),
-                };
-                // Start-up is over: buffers are allocated and the connection is open.
-                COUNTED.with(|c| c.set(true));
-                Ok(handler)
-            });
-        COUNTED.with(|c| c.set(false));
-        result
-    });
-    runner
-        .join()
-        .expect("runtime thread")
-        .expect("runtime finished cleanly");
-    let allocations = ALLOCATIONS.load(Ordering::Relaxed);
+    let runtime = Runtime::new(&server.endpoint())
+        .expect("endpoint")
+        .max_invocations(INVOCATIONS as u64);
+    let allocations = allocations_after_start_up(runtime);
 
     let outcomes = server.wait_outcomes(INVOCATIONS - 2, Duration::from_secs(30));
     let errors = outcomes
@@ -248,24 +254,11 @@ fn setting_x_amzn_trace_id_allocates_nothing_in_rust_either() {
     for i in 0..INVOCATIONS {
         server.push(Invocation::new(vec![b'x'; i % 300]).trace_id(trace(i)));
     }
-    let endpoint = server.endpoint();
-    let runner = std::thread::spawn(move || {
-        let result = Runtime::new(&endpoint)
-            .expect("endpoint")
-            .max_invocations(INVOCATIONS as u64)
-            .trace_id_env(true)
-            .run_with_init(|_| {
-                COUNTED.with(|c| c.set(true));
-                Ok(Mixed { own: Vec::new() })
-            });
-        COUNTED.with(|c| c.set(false));
-        result
-    });
-    runner
-        .join()
-        .expect("runtime thread")
-        .expect("runtime finished");
-    let allocations = ALLOCATIONS.load(Ordering::Relaxed);
+    let runtime = Runtime::new(&server.endpoint())
+        .expect("endpoint")
+        .max_invocations(INVOCATIONS as u64)
+        .trace_id_env(true);
+    let allocations = allocations_after_start_up(runtime);
     assert_eq!(
         server.wait_outcome_count(INVOCATIONS, Duration::from_secs(30)),
         INVOCATIONS
