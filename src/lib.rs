@@ -347,7 +347,6 @@ impl Runtime {
 
     /// The process-wide set-up (panic reports, the shutdown hook) and the first connection.
     fn transport(&self, addrs: &[SocketAddr]) -> Result<transport::MioTransport, RuntimeError> {
-        log::set_format(&self.settings.config.log_format);
         panic_report::install(&self.settings.endpoint, addrs);
         #[cfg(feature = "graceful-shutdown")]
         if let Some(hook) = &self.shutdown {

@@ -6,15 +6,14 @@
 //! the error itself, on a fresh blocking connection, before the process aborts. It needs to know
 //! which invocation is running: [`enter`] copies the request id into a thread-local before each
 //! handler call (a few dozen bytes, no allocation, no lock; each worker of a concurrent runtime
-//! has its own, and the hook runs on the panicking thread). In unwinding builds all of this
-//! compiles to nothing, except that with JSON log lines the hook is installed all the same, to
-//! write the panic message as a JSON line ([`crate::log::panic`]).
+//! has its own, and the hook runs on the panicking thread). In unwinding builds the record
+//! compiles to nothing; the hook is installed all the same, to write the panic message as a
+//! JSON line in JSON log mode ([`crate::log::panic`]).
 
 use std::cell::RefCell;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::panic::{self, PanicHookInfo};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -67,36 +66,29 @@ struct Target {
 
 static TARGET: OnceLock<Target> = OnceLock::new();
 
-/// Whether the hook is installed (once per process).
-static HOOKED: AtomicBool = AtomicBool::new(false);
-
-/// Installs the hook, once per process: in `panic = "abort"` builds to post the panic, and
-/// with JSON log lines (`AWS_LAMBDA_LOG_FORMAT=JSON`, see [`crate::log`]) to write the panic
-/// message as a JSON `ERROR` line in place of the standard text one (so a hook set before the
-/// runtime starts is replaced then; set yours in the handler's init). Otherwise nothing
-/// changes.
+/// Installs the hook, once per process. In `panic = "abort"` builds it posts the panic; with
+/// JSON log lines (`AWS_LAMBDA_LOG_FORMAT=JSON`, see [`crate::log`], checked when the panic
+/// happens) it writes the panic message as a JSON `ERROR` line in place of the standard text
+/// one, which otherwise the previous hook writes as before. A hook set before the runtime
+/// starts is replaced in JSON mode: set yours in the handler's init.
 pub(crate) fn install(endpoint: &Endpoint, addrs: &[SocketAddr]) {
-    let json = log::is_json();
-    if !ABORTS && !json {
+    let target = Target {
+        endpoint: endpoint.clone(),
+        addrs: addrs.to_vec(),
+    };
+    if TARGET.set(target).is_err() {
         return;
-    }
-    if HOOKED.swap(true, Ordering::AcqRel) {
-        return;
-    }
-    if ABORTS {
-        let _ = TARGET.set(Target {
-            endpoint: endpoint.clone(),
-            addrs: addrs.to_vec(),
-        });
     }
     let previous = panic::take_hook();
     panic::set_hook(Box::new(move |info| {
-        if json {
+        if log::is_json() {
             log::panic(info);
         } else {
             previous(info);
         }
-        report(info);
+        if ABORTS {
+            report(info);
+        }
     }));
 }
 
