@@ -298,13 +298,7 @@ impl Runtime {
         session.ensure_connected()?;
         let mut handlers = Vec::with_capacity(workers as usize);
         for _ in 0..workers {
-            match build(|config| init(config), &self.settings.config) {
-                Ok(handler) => handlers.push(handler),
-                Err(failure) => {
-                    session.post_init_error(&failure)?;
-                    return Err(RuntimeError::InitFailed(Box::new(failure)));
-                }
-            }
+            handlers.push(build(&mut session, |c| init(c), &self.settings.config)?);
         }
         #[cfg(feature = "graceful-shutdown")]
         shutdown::wait_until_registered();
@@ -378,13 +372,7 @@ impl Runtime {
         let mut session = Session::new(io, self.settings.clone());
         let mut recv = Recv::new();
         session.ensure_connected()?;
-        let mut handler = match build(init, &self.settings.config) {
-            Ok(handler) => handler,
-            Err(failure) => {
-                session.post_init_error(&failure)?;
-                return Err(RuntimeError::InitFailed(Box::new(failure)));
-            }
-        };
+        let mut handler = build(&mut session, init, &self.settings.config)?;
         #[cfg(feature = "graceful-shutdown")]
         shutdown::wait_until_registered();
         session.serve(&mut recv, &mut handler)
@@ -413,17 +401,23 @@ impl Runtime {
     }
 }
 
-/// Runs the function's initialisation, turning a panic into a `Function.InitPanic` error.
-fn build<T>(init: impl FnOnce(&Config) -> Result<T, Error>, config: &Config) -> Result<T, Error> {
+/// Runs the function's initialisation, a panic in it being a `Function.InitPanic` error; a
+/// failure is posted to `/runtime/init/error` and returned as [`RuntimeError::InitFailed`].
+fn build<I: Io, T>(
+    session: &mut Session<I>,
+    init: impl FnOnce(&Config) -> Result<T, Error>,
+    config: &Config,
+) -> Result<T, RuntimeError> {
     panic_report::enter_init();
     let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| init(config)));
     panic_report::leave();
-    built.unwrap_or_else(|payload| {
-        Err(Error::function(
-            "InitPanic",
-            runtime::PanicMessage(&*payload),
-        ))
-    })
+    let failure = match built {
+        Ok(Ok(handler)) => return Ok(handler),
+        Ok(Err(failure)) => failure,
+        Err(payload) => Error::function("InitPanic", runtime::PanicMessage(&*payload)),
+    };
+    session.post_init_error(&failure)?;
+    Err(RuntimeError::InitFailed(Box::new(failure)))
 }
 
 /// Runs a closure as the function, forever: `lambda_zero::run(|event: &[u8]| event)`.
