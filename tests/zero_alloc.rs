@@ -105,6 +105,18 @@ fn size_for(i: usize, rng: &mut u64) -> usize {
     }
 }
 
+/// Starts a count: this test alone (the count is the process's), from zero, and a mock that
+/// records no requests (so that serving them does not slow the run down).
+fn counting_alone() -> (std::sync::MutexGuard<'static, ()>, MockRuntimeApi) {
+    let alone = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    ALLOCATIONS.store(0, Ordering::Relaxed);
+    let server = MockRuntimeApi::builder()
+        .record_requests(false)
+        .start()
+        .expect("mock starts");
+    (alone, server)
+}
+
 /// Runs `runtime` with a [`Mixed`] handler on a thread of its own until its invocation limit,
 /// and returns the heap allocations that thread made once start-up was over (from the end of
 /// the handler's init on: buffers allocated, connection open).
@@ -131,12 +143,7 @@ fn allocations_after_start_up(runtime: Runtime) -> u64 {
 #[test]
 fn warm_invocations_allocate_nothing() {
     const INVOCATIONS: usize = 10_000;
-    let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    ALLOCATIONS.store(0, Ordering::Relaxed);
-    let server = MockRuntimeApi::builder()
-        .record_requests(false)
-        .start()
-        .expect("mock starts");
+    let (_alone, server) = counting_alone();
 
     let max = Arc::<[u8]>::from(vec![b'm'; MAX_EVENT_BODY]);
     let mib = Arc::<[u8]>::from(vec![b'k'; 1 << 20]);
@@ -244,12 +251,7 @@ fn setting_x_amzn_trace_id_allocates_nothing_in_rust_either() {
     // (std builds the C strings on the stack); glibc's own heap does grow (see the method's
     // docs and scripts/setenv-growth.sh), which this allocator cannot see.
     const INVOCATIONS: usize = 1_000;
-    let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    ALLOCATIONS.store(0, Ordering::Relaxed);
-    let server = MockRuntimeApi::builder()
-        .record_requests(false)
-        .start()
-        .expect("mock starts");
+    let (_alone, server) = counting_alone();
     let trace = |i: usize| format!("Root=1-5bef4de7-{i:024x};Parent=9a9197af755a6419;Sampled=1");
     for i in 0..INVOCATIONS {
         server.push(Invocation::new(vec![b'x'; i % 300]).trace_id(trace(i)));
@@ -286,12 +288,7 @@ impl Handler for CountingWorker {
 fn concurrent_workers_allocate_nothing_once_warm() {
     const WORKERS: u32 = 4;
     const EACH: usize = 500;
-    let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    ALLOCATIONS.store(0, Ordering::Relaxed);
-    let server = MockRuntimeApi::builder()
-        .record_requests(false)
-        .start()
-        .expect("mock starts");
+    let (_alone, server) = counting_alone();
     let mib = Arc::<[u8]>::from(vec![b'k'; 1 << 20]);
     let mut rng = 0x2545_f491_4f6c_dd1du64;
     let total = WORKERS as usize * EACH;
