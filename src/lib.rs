@@ -46,7 +46,7 @@
 // `Error` keeps its message inline (about 1 KiB) so that failing an invocation never allocates;
 // the size is only moved around on the error path.
 #![allow(clippy::result_large_err, clippy::large_enum_variant)]
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 #![warn(clippy::undocumented_unsafe_blocks)]
 
 mod error;

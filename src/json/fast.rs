@@ -1,5 +1,5 @@
-//! The typed fast path: simd-json's stage 1, then a serde deserializer that reads the event
-//! through simd-json's structural index, validating as it goes, without building a tape.
+//! The typed fast path: a structural index of the event (stage 1), then a serde deserializer
+//! that reads the event through that index, validating as it goes, without building a tape.
 //!
 //! simd-json parses in two stages: stage 1 finds every structural character with SIMD (and
 //! validates UTF-8, quotes and control characters); stage 2 walks them to build the tape,
@@ -8,22 +8,24 @@
 //!
 //! This path keeps stage 1 and replaces stage 2 and the tape deserializer with one pass:
 //!
-//! 1. [`Fast::prepare`] copies the event behind a `]` into a padded buffer and hands it to
-//!    [`simd_json::fill_tape_padded`]. Stage 1 indexes the copy as it would the event (a `]`
-//!    opens no string, so every later structural is the event's, one byte further); stage 2
-//!    then stops at once, on the `]`, with `InternalError` at byte 0. Any other outcome (a
+//! 1. [`Fast::prepare`] indexes the event where it lies, with [`super::stage1`] (AVX2 on
+//!    x86_64). Where that is not available (arm64, older x86_64), it copies the event behind
+//!    a `]` into a padded buffer and hands it to [`simd_json::fill_tape_padded`]: stage 1
+//!    indexes the copy as it would the event (a `]` opens no string, so every later structural
+//!    is the event's, one byte further) and stage 2 stops at once, on the `]`, with
+//!    `InternalError` at byte 0; the offsets are then moved down by one. Any other outcome (a
 //!    stage-1 error) hands the event to the tape path.
 //! 2. [`FastDe`] deserializes from the index and checks everything stage 2 would check, for
 //!    the values it hands to serde and for those it skips alike: grammar, literals, numbers
-//!    (syntax and range), escapes, depth, nothing after the root. A string with escapes is
-//!    unescaped in place in the event, as simd-json does; strings are handed out as borrows
-//!    split off the front of the event, which the pass only moves forward through.
+//!    (syntax and range), escapes, depth, nothing after the root. Strings without escapes are
+//!    borrowed from the event; a string with escapes is unescaped into [`Fast`]'s scratch
+//!    buffer and borrowed from there. The event itself is never written.
 //! 3. The handler runs only once the whole event was read and found valid.
 //!
 //! The checks are at least as strict as simd-json's: what they refuse goes to the tape path,
 //! which accepts it or reports simd-json's error. Whatever goes wrong (invalid JSON, a type
-//! mismatch, anything unusual) makes the adapter restore the event from the copy and run the
-//! tape path, so results, errors, paths and messages are the tape path's.
+//! mismatch, anything unusual) makes the adapter run the tape path over the untouched event,
+//! so results, errors, paths and messages are the tape path's.
 
 use core::fmt;
 
@@ -32,11 +34,12 @@ use serde::de::{self, DeserializeSeed, EnumAccess, MapAccess, SeqAccess, Variant
 use serde::forward_to_deserialize_any;
 use simd_json::{ErrorType, Tape, INPUT_PADDING};
 
+use super::stage1;
 use super::writer::copy_small;
 use super::Parser;
 
-/// Largest event the fast path takes: larger events go through the tape, so the copy stays
-/// small (it is reserved at this size, and touched only as far as used).
+/// Largest event the fast path takes: larger events go through the tape, so its buffers stay
+/// small (they are reserved at this size, and touched only as far as events reach).
 pub(crate) const FAST_MAX_EVENT: usize = 1 << 20;
 
 /// Why the fast path gave up; the tape path then takes the event.
@@ -60,16 +63,21 @@ impl de::Error for Bail {
 
 /// The fast path's buffers, sized once.
 pub(crate) struct Fast {
-    /// `]`, the event, then [`INPUT_PADDING`] bytes: what stage 1 reads, what the pass reads,
-    /// and the event as it arrived (to restore it when the tape path takes over).
+    /// The structural index of the event: one offset per structural, with room for a whole
+    /// block more than the largest event has ([`stage1::index`] writes a block at a time).
+    index: Box<[u32]>,
+    /// Structurals in `index`.
+    count: usize,
+    /// Strings with escapes, unescaped: never longer than the event they come from.
+    scratch: Box<[u8]>,
+    /// `]`, the event, then [`INPUT_PADDING`] bytes, for simd-json's stage 1 where
+    /// [`stage1`] is not available; empty where it is.
     copy: Box<[u8]>,
     /// Whether each open container is an object, while skipping: as deep as the parser
     /// accepts (deeper events go to the tape path, which refuses them).
     stack: Box<[bool]>,
     /// Largest event taken.
     max_len: usize,
-    /// Length of the event in `copy`.
-    len: usize,
 }
 
 impl fmt::Debug for Fast {
@@ -77,6 +85,7 @@ impl fmt::Debug for Fast {
         f.debug_struct("Fast")
             .field("max_len", &self.max_len)
             .field("max_depth", &self.stack.len())
+            .field("own_stage1", &self.copy.is_empty())
             .finish_non_exhaustive()
     }
 }
@@ -86,30 +95,42 @@ impl Fast {
     /// `max_depth`.
     pub(crate) fn new(max_len: usize, max_depth: usize) -> Fast {
         let max_len = max_len.min(FAST_MAX_EVENT);
+        // Zeroed allocations of these sizes come straight from the OS, committed on first touch.
+        let copy = if stage1::available() {
+            Vec::new()
+        } else {
+            vec![0u8; max_len + 1 + INPUT_PADDING]
+        };
         Fast {
-            // Zeroed allocations of this size come straight from the OS, committed on first touch.
-            copy: vec![0u8; max_len + 1 + INPUT_PADDING].into_boxed_slice(),
+            index: vec![0u32; max_len + stage1::BLOCK].into_boxed_slice(),
+            count: 0,
+            scratch: vec![0u8; max_len].into_boxed_slice(),
+            copy: copy.into_boxed_slice(),
             stack: vec![false; max_depth.min(max_len)].into_boxed_slice(),
             max_len,
-            len: 0,
         }
     }
 
-    /// Runs stage 1 over a copy of `event`; on success [`Fast::deserializer`] can read it.
+    /// Runs stage 1 over `event`; on success [`Fast::deserializer`] can read it.
     pub(crate) fn prepare(&mut self, parser: &mut Parser, event: &[u8]) -> Result<(), Bail> {
-        let len = event.len();
-        if len > self.max_len {
+        if event.len() > self.max_len {
             return Err(Bail);
         }
-        self.len = len;
-        let doc = len + 1;
-        let copy = &mut self.copy[..doc + INPUT_PADDING];
+        self.count = 0;
+        self.count = match stage1::index(event, &mut self.index) {
+            Some(count) => count?,
+            None => self.prepare_with_simd_json(parser, event)?,
+        };
+        Ok(())
+    }
+
+    /// simd-json's stage 1 over a copy of `event` behind a `]` (see the module documentation);
+    /// the structural offsets are moved down into `index`.
+    fn prepare_with_simd_json(&mut self, parser: &mut Parser, event: &[u8]) -> Result<usize, Bail> {
+        let doc = event.len() + 1;
+        let copy = self.copy.get_mut(..doc + INPUT_PADDING).ok_or(Bail)?;
         copy[0] = b']';
         copy[1..doc].copy_from_slice(event);
-        // The padding still holds the tail of an earlier, longer event: zero it again (as it
-        // was when allocated), or a scalar at the very end ("2" after "22") reads on into the
-        // previous invocation's bytes instead of being left to the tape path.
-        copy[doc..].fill(0);
         let mut tape: Tape<'_> = Tape(core::mem::take(&mut parser.tape)).reset();
         let stage1 = simd_json::fill_tape_padded(copy, doc, &mut parser.buffers, &mut tape);
         parser.tape = tape.reset().0;
@@ -118,43 +139,27 @@ impl Fast {
             Err(e)
                 if *e.error() == ErrorType::InternalError
                     && e.index() == 0
-                    && e.character() == Some(']') =>
-            {
-                Ok(())
-            }
-            _ => Err(Bail),
+                    && e.character() == Some(']') => {}
+            _ => return Err(Bail),
         }
+        let found = parser.buffers.structural_indexes().get(1..).ok_or(Bail)?;
+        let index = self.index.get_mut(..found.len()).ok_or(Bail)?;
+        for (to, &from) in index.iter_mut().zip(found) {
+            *to = from.wrapping_sub(1);
+        }
+        Ok(found.len())
     }
 
-    /// A deserializer over the event that [`Fast::prepare`] accepted. It unescapes strings in
-    /// `event`; see [`FastDe::changed`].
-    pub(crate) fn deserializer<'s, 'de>(
-        &'s mut self,
-        parser: &'s Parser,
-        event: &'de mut [u8],
-    ) -> FastDe<'s, 'de> {
-        let doc = self.len + 1;
-        let copy = &self.copy[..doc + INPUT_PADDING];
+    /// A deserializer over the event that [`Fast::prepare`] accepted.
+    pub(crate) fn deserializer<'de>(&'de mut self, event: &'de [u8]) -> FastDe<'de, 'de> {
         FastDe {
-            copy,
-            doc,
-            index: parser.buffers.structural_indexes(),
+            src: event,
+            index: &self.index[..self.count.min(self.index.len())],
             stack: &mut self.stack,
             depth: 0,
-            rest: event,
-            rest_at: 0,
-            i: 1,
-            backslash: next_backslash(copy, 1, doc),
-            changed: false,
-        }
-    }
-
-    /// Puts the event back as it arrived, after a [`FastDe`] unescaped strings in it.
-    pub(crate) fn restore(&self, event: &mut [u8]) {
-        if let Some(original) = self.copy.get(1..=self.len) {
-            if event.len() == original.len() {
-                event.copy_from_slice(original);
-            }
+            scratch: &mut self.scratch,
+            i: 0,
+            backslash: next_backslash(event, 0, event.len()),
         }
     }
 }
@@ -171,10 +176,10 @@ fn ends_scalar(b: u8) -> bool {
     matches!(b, b' ' | b'\n' | b'\r' | b'\t' | b',' | b']' | b'}')
 }
 
-/// Offset of the first backslash at or after `from` in `copy[..doc]` (`doc` if none).
+/// Offset of the first backslash at or after `from` in `src[..doc]` (`doc` if none).
 #[inline]
-fn next_backslash(copy: &[u8], from: usize, doc: usize) -> usize {
-    match copy
+fn next_backslash(src: &[u8], from: usize, doc: usize) -> usize {
+    match src
         .get(from..doc)
         .and_then(|rest| memchr::memchr(b'\\', rest))
     {
@@ -215,15 +220,23 @@ fn quote_or_backslash(s: &[u8]) -> Option<usize> {
 
 /// Checks the `true`, `false` or `null` (by its first byte `c`) at `p`.
 #[inline]
-fn check_literal(copy: &[u8], p: usize, c: u8) -> Result<(), Bail> {
+fn check_literal(src: &[u8], p: usize, c: u8) -> Result<(), Bail> {
     // The word, little-endian, and its length.
     let (word, len): (u64, usize) = match c {
         b't' => (u64::from(u32::from_le_bytes(*b"true")), 4),
         b'f' => (u64::from_le_bytes(*b"false\0\0\0"), 5),
         _ => (u64::from(u32::from_le_bytes(*b"null")), 4),
     };
+    // Eight bytes from `p`; near the end of the event, what is there and zeros (which end no
+    // scalar, so a literal that ends the event is left to the tape path).
     let mut have = [0u8; 8];
-    have.copy_from_slice(copy.get(p..p + 8).ok_or(Bail)?);
+    match src.get(p..p + 8) {
+        Some(eight) => have.copy_from_slice(eight),
+        None => {
+            let rest = src.get(p..).ok_or(Bail)?;
+            have[..rest.len()].copy_from_slice(rest);
+        }
+    }
     let mask = if len == 4 {
         0xffff_ffff
     } else {
@@ -330,41 +343,41 @@ fn digits_end(s: &[u8], mut at: usize) -> usize {
 /// Checks the number at `p` (syntax, what may follow it, and that simd-json can represent it)
 /// and returns the end of its token.
 #[inline]
-fn check_number(copy: &[u8], p: usize) -> Result<usize, Bail> {
-    let int_start = p + usize::from(copy.get(p) == Some(&b'-'));
-    let mut end = digits_end(copy, int_start);
+fn check_number(src: &[u8], p: usize) -> Result<usize, Bail> {
+    let int_start = p + usize::from(src.get(p) == Some(&b'-'));
+    let mut end = digits_end(src, int_start);
     let int_len = end - int_start;
-    if int_len == 0 || (int_len > 1 && copy[int_start] == b'0') {
+    if int_len == 0 || (int_len > 1 && src[int_start] == b'0') {
         return Err(Bail);
     }
     let mut float = false;
-    if copy.get(end) == Some(&b'.') {
-        let frac_end = digits_end(copy, end + 1);
+    if src.get(end) == Some(&b'.') {
+        let frac_end = digits_end(src, end + 1);
         if frac_end == end + 1 {
             return Err(Bail);
         }
         end = frac_end;
         float = true;
     }
-    if matches!(copy.get(end), Some(b'e' | b'E')) {
+    if matches!(src.get(end), Some(b'e' | b'E')) {
         end += 1;
-        if matches!(copy.get(end), Some(b'+' | b'-')) {
+        if matches!(src.get(end), Some(b'+' | b'-')) {
             end += 1;
         }
-        let exp_end = digits_end(copy, end);
+        let exp_end = digits_end(src, end);
         if exp_end == end {
             return Err(Bail);
         }
         end = exp_end;
         float = true;
     }
-    if !copy.get(end).is_some_and(|&b| ends_scalar(b)) {
+    if !src.get(end).is_some_and(|&b| ends_scalar(b)) {
         return Err(Bail);
     }
     // Integers of up to 17 digits always fit; longer ones and floats are checked the way
     // simd-json would read them (it refuses integers beyond 64 bits and infinite floats).
     if float || int_len > 17 {
-        read_number(&copy[p..end])?;
+        read_number(&src[p..end])?;
     }
     Ok(end)
 }
@@ -401,147 +414,91 @@ fn read_number(token: &[u8]) -> Result<Number, Bail> {
 /// A serde deserializer over an event that [`Fast::prepare`] accepted, reading and checking
 /// one structural after another (see the module documentation).
 pub(crate) struct FastDe<'s, 'de> {
-    /// `]` + the event as it arrived + padding: structure and numbers are read here.
-    copy: &'s [u8],
-    /// Length of `]` + event.
-    doc: usize,
+    /// The event: structure, numbers and strings without escapes are read here.
+    src: &'de [u8],
     index: &'s [u32],
     /// Kinds of the open containers while skipping (see [`Fast::stack`]).
     stack: &'s mut [bool],
     /// Containers the deserializer is inside.
     depth: usize,
-    /// The event from offset `rest_at` on: not handed out yet, so strings can still be
-    /// unescaped in it.
-    rest: &'de mut [u8],
-    rest_at: usize,
+    /// The part of [`Fast::scratch`] not handed out yet: strings with escapes are unescaped
+    /// into its front.
+    scratch: &'de mut [u8],
     /// The structural to read next.
     i: usize,
-    /// Offset (in `copy`) of the first backslash not yet accounted for: every backslash must
-    /// sit in a string, whose escapes are checked when it is read.
+    /// Offset of the first backslash not yet accounted for: every backslash must sit in a
+    /// string, whose escapes are checked when it is read.
     backslash: usize,
-    /// Whether a string was unescaped in the event.
-    changed: bool,
-}
-
-/// Where a string's contents are in the event, escapes resolved.
-#[derive(Clone, Copy)]
-struct Span {
-    start: usize,
-    len: usize,
 }
 
 impl<'de> FastDe<'_, 'de> {
-    /// Whether strings were unescaped in the event, which then needs
-    /// [`Fast::restore`] before the tape path reads it.
-    pub(crate) fn changed(&self) -> bool {
-        self.changed
-    }
-
     /// Checks that the whole event was read: the root is closed, nothing follows, and every
     /// backslash was in a string.
     pub(crate) fn end(&self) -> Result<(), Bail> {
-        if self.depth == 0 && self.i == self.index.len() && self.backslash >= self.doc {
+        if self.depth == 0 && self.i == self.index.len() && self.backslash >= self.src.len() {
             Ok(())
         } else {
             Err(Bail)
         }
     }
 
-    /// The offset (in `copy`) and the byte of structural `i`.
+    /// The offset and the byte of structural `i`.
     #[inline(always)]
     fn token(&self, i: usize) -> Result<(usize, u8), Bail> {
         let p = *self.index.get(i).ok_or(Bail)? as usize;
-        let c = *self.copy.get(p).ok_or(Bail)?;
+        let c = *self.src.get(p).ok_or(Bail)?;
         Ok((p, c))
     }
 
-    /// Checks the escapes of the string at structural `i` (its quote at `p`), unescaping it
-    /// in the event if it has any. Returns the offset of the next structural and the
-    /// string's unescaped length if it had escapes.
+    /// The string at structural `i` (its quote at `p`): checked, unescaped if it has escapes,
+    /// borrowed. Also returns the offset of the next structural.
     #[inline(always)]
-    fn escapes(&mut self, i: usize, p: usize) -> Result<(usize, Option<usize>), Bail> {
+    fn string(&mut self, i: usize, p: usize) -> Result<(&'de [u8], usize), Bail> {
         // Stage 1 guarantees the closing quote comes before the next structural (inside a
         // container there always is one).
         let next = *self.index.get(i + 1).ok_or(Bail)? as usize;
         if self.backslash < next {
-            return Ok((next, Some(self.unescape(p)?)));
-        }
-        Ok((next, None))
-    }
-
-    /// The string at structural `i` (its quote at `p`): checked, unescaped, located. Also
-    /// returns the offset of the next structural.
-    #[inline(always)]
-    fn string(&mut self, i: usize, p: usize) -> Result<(Span, usize), Bail> {
-        // The contents start after the quote: at `p + 1` in the copy, `p` in the event.
-        let (next, unescaped) = self.escapes(i, p)?;
-        if let Some(len) = unescaped {
-            return Ok((Span { start: p, len }, next));
+            return Ok((self.unescape(p)?, next));
         }
         // No escapes: the closing quote is the last non-space before the next structural
         // (usually right before it).
+        let src = self.src;
         let mut q = next - 1;
-        if self.copy[q] != b'"' {
-            while is_space(self.copy[q]) {
+        if src[q] != b'"' {
+            while is_space(src[q]) {
                 q -= 1;
             }
-            if self.copy[q] != b'"' {
+            if src[q] != b'"' {
                 return Err(Bail);
             }
         }
         if q <= p {
             return Err(Bail);
         }
-        Ok((
-            Span {
-                start: p,
-                len: q - p - 1,
-            },
-            next,
-        ))
-    }
-
-    /// Hands out a string of the event: splits the front of `rest` off up to its end.
-    #[inline(always)]
-    fn hand_out(&mut self, span: Span) -> Result<&'de [u8], Bail> {
-        let end = span.start + span.len;
-        let (Some(from), Some(cut)) = (
-            span.start.checked_sub(self.rest_at),
-            end.checked_sub(self.rest_at),
-        ) else {
-            return Err(Bail);
-        };
-        if cut > self.rest.len() {
-            return Err(Bail);
-        }
-        let rest = core::mem::take(&mut self.rest);
-        let (head, tail) = rest.split_at_mut(cut);
-        self.rest = tail;
-        self.rest_at = end;
-        let head: &'de [u8] = head;
-        Ok(&head[from..])
+        Ok((&src[p + 1..q], next))
     }
 
     /// Unescapes the string whose quote is at `p` (its first backslash is `self.backslash`)
-    /// into the event; returns its length; moves `self.backslash` past it.
+    /// into the front of the scratch buffer, which it splits off and returns; moves
+    /// `self.backslash` past the string.
     #[cold]
     #[inline(never)]
-    fn unescape(&mut self, p: usize) -> Result<usize, Bail> {
-        let copy = self.copy;
+    fn unescape(&mut self, p: usize) -> Result<&'de [u8], Bail> {
+        let src = self.src;
         let mut backslash = self.backslash;
         if backslash < p {
             // A backslash outside every string.
             return Err(Bail);
         }
-        self.changed = true;
-        // Event offsets are copy offsets - 1, and `rest` starts at event offset `rest_at`.
-        let base = p.checked_sub(self.rest_at).ok_or(Bail)?;
-        let out = self.rest.get_mut(base..).ok_or(Bail)?;
-        // The text before the first backslash is in place.
+        let out = core::mem::take(&mut self.scratch);
+        // The text before the first backslash.
         let mut dst = backslash - 1 - p;
+        out.get_mut(..dst)
+            .ok_or(Bail)?
+            .copy_from_slice(&src[p + 1..backslash]);
         loop {
             // One escape: the common ones are one byte, `\u` ones go through `unescape_one`.
-            let used = match simple_escape(*copy.get(backslash + 1).ok_or(Bail)?) {
+            let used = match simple_escape(*src.get(backslash + 1).ok_or(Bail)?) {
                 Some(byte) => {
                     *out.get_mut(dst).ok_or(Bail)? = byte;
                     dst += 1;
@@ -549,22 +506,24 @@ impl<'de> FastDe<'_, 'de> {
                 }
                 None => {
                     let mut utf8 = [0u8; 4];
-                    let (bytes, used) = unescape_one(&copy[backslash..], &mut utf8)?;
+                    let (bytes, used) = unescape_one(&src[backslash..], &mut utf8)?;
                     copy_small(out.get_mut(dst..dst + bytes.len()).ok_or(Bail)?, bytes);
                     dst += bytes.len();
                     used
                 }
             };
             let from = backslash + used;
-            let rest = copy.get(from..self.doc).ok_or(Bail)?;
+            let rest = src.get(from..).ok_or(Bail)?;
             let Some(k) = quote_or_backslash(rest) else {
                 return Err(Bail);
             };
             copy_small(out.get_mut(dst..dst + k).ok_or(Bail)?, &rest[..k]);
             dst += k;
             if rest[k] == b'"' {
-                self.backslash = next_backslash(copy, from + k + 1, self.doc);
-                return Ok(dst);
+                self.backslash = next_backslash(src, from + k + 1, src.len());
+                let (string, left) = out.split_at_mut(dst);
+                self.scratch = left;
+                return Ok(string);
             }
             backslash = from + k;
         }
@@ -577,7 +536,7 @@ impl<'de> FastDe<'_, 'de> {
     #[cold]
     #[inline(never)]
     fn check_escapes(&mut self, p: usize, next: usize) -> Result<(), Bail> {
-        let copy = self.copy;
+        let src = self.src;
         let mut backslash = self.backslash;
         if backslash < p {
             // A backslash outside every string.
@@ -586,16 +545,16 @@ impl<'de> FastDe<'_, 'de> {
         // Stage 1 put every byte up to the next structural other than white space after the
         // closing quote in the string, so every backslash before `next` is one of its escapes.
         loop {
-            let used = match simple_escape(*copy.get(backslash + 1).ok_or(Bail)?) {
+            let used = match simple_escape(*src.get(backslash + 1).ok_or(Bail)?) {
                 Some(_) => 2,
-                None => unescape_one(&copy[backslash..], &mut [0u8; 4])?.1,
+                None => unescape_one(&src[backslash..], &mut [0u8; 4])?.1,
             };
             // The next escape or the closing quote, whichever comes first: found within the
             // string, so the search past it runs once per string, not once per escape.
             let from = backslash + used;
-            let k = quote_or_backslash(copy.get(from..next).ok_or(Bail)?).ok_or(Bail)?;
-            if copy[from + k] == b'"' {
-                self.backslash = next_backslash(copy, from + k + 1, self.doc);
+            let k = quote_or_backslash(src.get(from..next).ok_or(Bail)?).ok_or(Bail)?;
+            if src[from + k] == b'"' {
+                self.backslash = next_backslash(src, from + k + 1, src.len());
                 return Ok(());
             }
             backslash = from + k;
@@ -617,12 +576,12 @@ impl<'de> FastDe<'_, 'de> {
             }
             b'{' | b'[' => self.skip_container(),
             b't' | b'f' | b'n' => {
-                check_literal(self.copy, p, c)?;
+                check_literal(self.src, p, c)?;
                 self.i += 1;
                 Ok(())
             }
             b'-' | b'0'..=b'9' => {
-                check_number(self.copy, p)?;
+                check_number(self.src, p)?;
                 self.i += 1;
                 Ok(())
             }
@@ -634,7 +593,7 @@ impl<'de> FastDe<'_, 'de> {
     /// past it: one loop over the structurals with a stack of container kinds.
     #[inline(never)]
     fn skip_container(&mut self) -> Result<(), Bail> {
-        let copy = self.copy;
+        let src = self.src;
         let index = self.index;
         let mut backslash = self.backslash;
         let base = self.depth;
@@ -646,7 +605,7 @@ impl<'de> FastDe<'_, 'de> {
         macro_rules! token {
             ($i:expr) => {{
                 let p = *index.get($i).ok_or(Bail)? as usize;
-                (p, *copy.get(p).ok_or(Bail)?)
+                (p, *src.get(p).ok_or(Bail)?)
             }};
         }
         let (mut p, mut c) = token!(i);
@@ -661,7 +620,7 @@ impl<'de> FastDe<'_, 'de> {
                     backslash = self.backslash;
                 }
                 i += 1;
-                c = *copy.get(next).ok_or(Bail)?;
+                c = *src.get(next).ok_or(Bail)?;
             }};
         }
         // After `{` or `,` in an object: a key, its `:`, then the value's first structural.
@@ -700,12 +659,12 @@ impl<'de> FastDe<'_, 'de> {
                         // Empty: `c` closes it below.
                     }
                     b't' | b'f' | b'n' => {
-                        check_literal(copy, p, c)?;
+                        check_literal(src, p, c)?;
                         i += 1;
                         c = token!(i).1;
                     }
                     b'-' | b'0'..=b'9' => {
-                        check_number(copy, p)?;
+                        check_number(src, p)?;
                         i += 1;
                         c = token!(i).1;
                     }
@@ -776,9 +735,8 @@ impl<'de> de::Deserializer<'de> for &mut FastDe<'_, 'de> {
         let (p, c) = self.token(self.i)?;
         match c {
             b'"' => {
-                let (span, _) = self.string(self.i, p)?;
+                let (bytes, _) = self.string(self.i, p)?;
                 self.i += 1;
-                let bytes = self.hand_out(span)?;
                 visitor.visit_borrowed_str(core::str::from_utf8(bytes).map_err(|_| Bail)?)
             }
             b'{' => {
@@ -820,7 +778,7 @@ impl<'de> de::Deserializer<'de> for &mut FastDe<'_, 'de> {
                 Ok(value)
             }
             b't' | b'f' | b'n' => {
-                check_literal(self.copy, p, c)?;
+                check_literal(self.src, p, c)?;
                 self.i += 1;
                 match c {
                     b't' => visitor.visit_bool(true),
@@ -829,9 +787,9 @@ impl<'de> de::Deserializer<'de> for &mut FastDe<'_, 'de> {
                 }
             }
             _ => {
-                let end = check_number(self.copy, p)?;
+                let end = check_number(self.src, p)?;
                 self.i += 1;
-                match read_number(&self.copy[p..end])? {
+                match read_number(&self.src[p..end])? {
                     Number::U64(n) => visitor.visit_u64(n),
                     Number::I64(n) => visitor.visit_i64(n),
                     Number::F64(x) => visitor.visit_f64(x),
@@ -844,7 +802,7 @@ impl<'de> de::Deserializer<'de> for &mut FastDe<'_, 'de> {
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Bail> {
         let (p, c) = self.token(self.i)?;
         if c == b'n' {
-            check_literal(self.copy, p, c)?;
+            check_literal(self.src, p, c)?;
             self.i += 1;
             visitor.visit_none()
         } else {
@@ -869,9 +827,8 @@ impl<'de> de::Deserializer<'de> for &mut FastDe<'_, 'de> {
         let (p, c) = self.token(self.i)?;
         match c {
             b'"' => {
-                let (span, _) = self.string(self.i, p)?;
+                let (bytes, _) = self.string(self.i, p)?;
                 self.i += 1;
-                let bytes = self.hand_out(span)?;
                 let name = core::str::from_utf8(bytes).map_err(|_| Bail)?;
                 visitor.visit_enum(BorrowedStrDeserializer::<Bail>::new(name))
             }
@@ -882,15 +839,15 @@ impl<'de> de::Deserializer<'de> for &mut FastDe<'_, 'de> {
                 if c != b'"' {
                     return Err(Bail);
                 }
-                let (span, next) = self.string(self.i, p)?;
-                if self.copy.get(next) != Some(&b':') {
+                let (name, next) = self.string(self.i, p)?;
+                if self.src.get(next) != Some(&b':') {
                     return Err(Bail);
                 }
                 self.i += 2;
                 let start = self.i;
                 let value = visitor.visit_enum(Enum {
                     de: &mut *self,
-                    span,
+                    name,
                 })?;
                 if self.i == start || self.token(self.i)?.1 != b'}' {
                     return Err(Bail);
@@ -950,12 +907,12 @@ impl<'de> MapAccess<'de> for Map<'_, '_, 'de> {
         if c != b'"' {
             return Err(Bail);
         }
-        let (span, next) = de.string(de.i, p)?;
-        if de.copy.get(next) != Some(&b':') {
+        let (key, next) = de.string(de.i, p)?;
+        if de.src.get(next) != Some(&b':') {
             return Err(Bail);
         }
         de.i += 2;
-        seed.deserialize(Key { de, span }).map(Some)
+        seed.deserialize(Key { key }).map(Some)
     }
 
     #[inline]
@@ -1009,7 +966,7 @@ impl<'de> SeqAccess<'de> for Seq<'_, '_, 'de> {
 struct Enum<'a, 's, 'de> {
     de: &'a mut FastDe<'s, 'de>,
     /// The variant name.
-    span: Span,
+    name: &'de [u8],
 }
 
 impl<'de> EnumAccess<'de> for Enum<'_, '_, 'de> {
@@ -1017,10 +974,7 @@ impl<'de> EnumAccess<'de> for Enum<'_, '_, 'de> {
     type Variant = Self;
 
     fn variant_seed<V: DeserializeSeed<'de>>(self, seed: V) -> Result<(V::Value, Self), Bail> {
-        let variant = seed.deserialize(Key {
-            de: &mut *self.de,
-            span: self.span,
-        })?;
+        let variant = seed.deserialize(Key { key: self.name })?;
         Ok((variant, self))
     }
 }
@@ -1051,26 +1005,17 @@ impl<'de> VariantAccess<'de> for Enum<'_, '_, 'de> {
 
 /// An object key: a string, which also reads as a number or a boolean when the map's key
 /// type wants one, as on the tape path. Field and variant names (`deserialize_identifier`)
-/// are shown as transient bytes, which serde's derive matches as it matches strings: they
-/// are neither handed out of the event nor checked as UTF-8.
-struct Key<'a, 's, 'de> {
-    de: &'a mut FastDe<'s, 'de>,
-    span: Span,
+/// are shown as bytes, which serde's derive matches as it matches strings, without a UTF-8
+/// check.
+struct Key<'de> {
+    key: &'de [u8],
 }
 
-impl<'de> Key<'_, '_, 'de> {
-    /// The key, borrowed from the event for `'de`.
+impl<'de> Key<'de> {
+    /// The key, borrowed for `'de`.
     #[inline]
     fn text(self) -> Result<&'de str, Bail> {
-        let bytes = self.de.hand_out(self.span)?;
-        core::str::from_utf8(bytes).map_err(|_| Bail)
-    }
-
-    /// The key's bytes, for as long as this `Key` lives.
-    #[inline]
-    fn bytes(&self) -> Result<&[u8], Bail> {
-        let from = self.span.start.checked_sub(self.de.rest_at).ok_or(Bail)?;
-        self.de.rest.get(from..from + self.span.len).ok_or(Bail)
+        core::str::from_utf8(self.key).map_err(|_| Bail)
     }
 }
 
@@ -1085,7 +1030,7 @@ macro_rules! parse_key {
     )*};
 }
 
-impl<'de> de::Deserializer<'de> for Key<'_, '_, 'de> {
+impl<'de> de::Deserializer<'de> for Key<'de> {
     type Error = Bail;
 
     #[inline]
@@ -1095,7 +1040,7 @@ impl<'de> de::Deserializer<'de> for Key<'_, '_, 'de> {
 
     #[inline]
     fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Bail> {
-        visitor.visit_bytes(self.bytes()?)
+        visitor.visit_bytes(self.key)
     }
 
     parse_key! {

@@ -13,6 +13,7 @@ use serde::Deserialize;
 use simd_json::Node;
 
 use super::fast::Fast;
+use super::stage1;
 use super::{
     decode_fast, Json, JsonHandler, JsonWriter, Limits, Parser, Typed, TypedHandler, Value,
     WriteError,
@@ -230,20 +231,11 @@ pub(crate) fn fast_against_tape<T: Decode, R: PartialEq + core::fmt::Debug>(
             Ok(t) => Outcome::Value(same(&t)),
             Err(e) => Outcome::Refused(e.to_string()),
         };
-        let mut event = data.to_vec();
+        let event = data.to_vec();
         let mut fast = Outcome::Gave;
         if paths.fast.prepare(&mut paths.fast_parser, &event).is_ok() {
-            let mut changed = false;
-            if let Ok(t) = decode_fast::<T::Out<'_>>(
-                &mut paths.fast,
-                &paths.fast_parser,
-                &mut event,
-                &mut changed,
-            ) {
+            if let Ok(t) = decode_fast::<T::Out<'_>>(&mut paths.fast, &event) {
                 fast = Outcome::Value(same(&t));
-            }
-            if changed {
-                paths.fast.restore(&mut event);
             }
         }
         match (&fast, &tape) {
@@ -268,6 +260,66 @@ pub(crate) fn fast_against_tape<T: Decode, R: PartialEq + core::fmt::Debug>(
     })
 }
 
+/// simd-json's stage 1 over `data`: the structural offsets, or `None` when it refuses it.
+/// (Run as the fast path runs it where its own is not available: behind a `]`, stopped in
+/// stage 2 on that `]`.)
+pub(crate) fn simd_json_stage1(data: &[u8]) -> Option<Vec<u32>> {
+    let mut padded = Vec::with_capacity(data.len() + 1 + simd_json::INPUT_PADDING);
+    padded.push(b']');
+    padded.extend_from_slice(data);
+    padded.resize(data.len() + 1 + simd_json::INPUT_PADDING, 0);
+    let mut buffers = simd_json::Buffers::new(data.len() + 1);
+    let mut tape = simd_json::Tape::null();
+    match simd_json::fill_tape_padded(&mut padded, data.len() + 1, &mut buffers, &mut tape) {
+        // Without the `]`, an event with no structural at all is refused (`Eof`).
+        Err(e)
+            if *e.error() == simd_json::ErrorType::InternalError
+                && e.index() == 0
+                && buffers.structural_indexes().len() > 1 =>
+        {
+            Some(
+                buffers.structural_indexes()[1..]
+                    .iter()
+                    .map(|p| p - 1)
+                    .collect(),
+            )
+        }
+        _ => None,
+    }
+}
+
+/// Stage 1 three ways: the fast path's own (with AVX2, where this CPU has it), the same with
+/// the byte-at-a-time classifier, and simd-json's. Panics unless all three accept `data` with
+/// the same structural index or all refuse it.
+///
+/// ```
+/// lambda_zero::json::fuzzing::stage1(br#"{"a": [1, "b\"c", true]}"#);
+/// ```
+pub fn stage1(data: &[u8]) {
+    let reference = simd_json_stage1(data);
+    let mut index = vec![0u32; data.len() + stage1::BLOCK];
+    let ours = |found: Result<usize, super::fast::Bail>, index: &[u32]| {
+        found.ok().map(|n| index[..n].to_vec())
+    };
+    let found = stage1::index_scalar(data, &mut index);
+    let scalar = ours(found, &index);
+    assert_eq!(
+        scalar,
+        reference,
+        "stage 1 (scalar) and simd-json disagree on {:?}",
+        String::from_utf8_lossy(data)
+    );
+    if let Some(found) = stage1::index(data, &mut index) {
+        let simd = ours(found, &index);
+        assert_eq!(
+            simd,
+            reference,
+            "stage 1 (SIMD) and simd-json disagree on {:?}",
+            String::from_utf8_lossy(data)
+        );
+    }
+}
+
 /// Runs `data` as an event through the untyped adapter (copying it through the writer) and the
 /// typed adapter. Checks: no panic; invalid JSON is refused as `Runtime.InvalidJson`; a copied
 /// event parses back to the same tape (same strings, same numbers, same structure); the typed
@@ -285,6 +337,7 @@ pub fn event(data: &[u8]) {
                 Typed::with_limits(TypedProbe, limits()),
             )
         });
+        stage1(data);
         let reference = simd_json::to_tape(&mut data.to_vec()).map(|t| owned_tape(&t.0));
         let mut event = data.to_vec();
         match (echo.handle(&mut event, &ctx), &reference) {

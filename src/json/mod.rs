@@ -65,6 +65,7 @@ mod fast;
 pub mod fuzzing;
 mod inline;
 mod proxy;
+mod stage1;
 mod value;
 mod writer;
 
@@ -578,7 +579,8 @@ impl<H> Typed<H> {
         Typed {
             handler,
             core: Core::new(limits),
-            // The fast path's `]` takes one byte of the parser's room.
+            // simd-json's stage 1, where the fast path uses it, takes a `]` before the event:
+            // one byte of the parser's room.
             fast: Fast::new(limits.max_event.saturating_sub(1), limits.max_depth),
         }
     }
@@ -598,19 +600,11 @@ impl<H> fmt::Debug for Typed<H> {
     }
 }
 
-/// Deserializes `T` on the fast path, from an event [`Fast::prepare`] accepted; sets
-/// `changed` when strings were unescaped in `event`.
+/// Deserializes `T` on the fast path, from an event [`Fast::prepare`] accepted.
 #[inline]
-fn decode_fast<'de, T: Deserialize<'de>>(
-    fast: &mut Fast,
-    parser: &Parser,
-    event: &'de mut [u8],
-    changed: &mut bool,
-) -> Result<T, Bail> {
-    let mut de = fast.deserializer(parser, event);
-    let decoded = T::deserialize(&mut de).and_then(|t| de.end().map(|()| t));
-    *changed = de.changed();
-    decoded
+fn decode_fast<'de, T: Deserialize<'de>>(fast: &'de mut Fast, event: &'de [u8]) -> Result<T, Bail> {
+    let mut de = fast.deserializer(event);
+    T::deserialize(&mut de).and_then(|t| de.end().map(|()| t))
 }
 
 impl<H: TypedHandler> Handler for Typed<H> {
@@ -621,19 +615,14 @@ impl<H: TypedHandler> Handler for Typed<H> {
             fast,
         } = self;
         if fast.prepare(&mut core.parser, event).is_ok() {
-            let mut changed = false;
-            if let Ok(typed) = decode_fast::<H::Event<'_>>(fast, &core.parser, event, &mut changed)
-            {
+            if let Ok(typed) = decode_fast::<H::Event<'_>>(fast, event) {
                 let mut w = JsonWriter::new(&mut core.out);
                 let outcome = handler.handle(typed, &mut w, ctx);
                 let len = conclude(outcome, &w)?;
                 return Ok(&core.out[..len]);
             }
-            // The fast path gave up: the tape path decides, and reports invalid JSON or a
-            // mismatch with its path.
-            if changed {
-                fast.restore(event);
-            }
+            // The fast path gave up, leaving the event as it was: the tape path decides, and
+            // reports invalid JSON or a mismatch with its path.
         }
         core.respond(event, |event, out| {
             let event = event
