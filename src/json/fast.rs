@@ -34,7 +34,7 @@ use serde::de::{self, DeserializeSeed, EnumAccess, MapAccess, SeqAccess, Variant
 use serde::forward_to_deserialize_any;
 use simd_json::{ErrorType, Tape, INPUT_PADDING};
 
-use super::stage1;
+use super::stage1::{self, Kernel};
 use super::writer::copy_small;
 use super::Parser;
 
@@ -64,14 +64,16 @@ impl de::Error for Bail {
 /// The fast path's buffers, sized once.
 pub(crate) struct Fast {
     /// The structural index of the event: one offset per structural, with room for a whole
-    /// block more than the largest event has ([`stage1::index`] writes a block at a time).
+    /// block more than the largest event has ([`Kernel::index`] writes a block at a time).
     index: Box<[u32]>,
+    /// The SIMD stage 1 to run, or `None` for simd-json's.
+    kernel: Option<Kernel>,
     /// Structurals in `index`.
     count: usize,
     /// Strings with escapes, unescaped: never longer than the event they come from.
     scratch: Box<[u8]>,
-    /// `]`, the event, then [`INPUT_PADDING`] bytes, for simd-json's stage 1 where
-    /// [`stage1`] is not available; empty where it is.
+    /// `]`, the event, then [`INPUT_PADDING`] bytes, for simd-json's stage 1 where no
+    /// [`Kernel`] runs; empty where one does.
     copy: Box<[u8]>,
     /// Whether each open container is an object, while skipping: as deep as the parser
     /// accepts (deeper events go to the tape path, which refuses them).
@@ -85,24 +87,31 @@ impl fmt::Debug for Fast {
         f.debug_struct("Fast")
             .field("max_len", &self.max_len)
             .field("max_depth", &self.stack.len())
-            .field("own_stage1", &self.copy.is_empty())
+            .field("stage1", &self.kernel.map_or("simd-json", Kernel::name))
             .finish_non_exhaustive()
     }
 }
 
 impl Fast {
     /// Buffers for events up to `max_len` bytes (capped at [`FAST_MAX_EVENT`]) nested up to
-    /// `max_depth`.
+    /// `max_depth`, with the fastest stage 1 this CPU runs, or the one that
+    /// `LAMBDA_ZERO_JSON_STAGE1` names (`avx512`, `avx2`, `simd-json`; see [`Kernel::select`]).
     pub(crate) fn new(max_len: usize, max_depth: usize) -> Fast {
+        let name = std::env::var("LAMBDA_ZERO_JSON_STAGE1").ok();
+        Fast::with_kernel(max_len, max_depth, Kernel::select(name.as_deref()))
+    }
+
+    /// [`Fast::new`] with the given stage 1 (`None`: simd-json's), for the tests to try each.
+    pub(crate) fn with_kernel(max_len: usize, max_depth: usize, kernel: Option<Kernel>) -> Fast {
         let max_len = max_len.min(FAST_MAX_EVENT);
         // Zeroed allocations of these sizes come straight from the OS, committed on first touch.
-        let copy = if stage1::available() {
-            Vec::new()
-        } else {
-            vec![0u8; max_len + 1 + INPUT_PADDING]
+        let copy = match kernel {
+            Some(_) => Vec::new(),
+            None => vec![0u8; max_len + 1 + INPUT_PADDING],
         };
         Fast {
             index: vec![0u32; max_len + stage1::BLOCK].into_boxed_slice(),
+            kernel,
             count: 0,
             scratch: vec![0u8; max_len].into_boxed_slice(),
             copy: copy.into_boxed_slice(),
@@ -117,8 +126,8 @@ impl Fast {
             return Err(Bail);
         }
         self.count = 0;
-        self.count = match stage1::index(event, &mut self.index) {
-            Some(count) => count?,
+        self.count = match self.kernel {
+            Some(kernel) => kernel.index(event, &mut self.index)?,
             None => self.prepare_with_simd_json(parser, event)?,
         };
         Ok(())
