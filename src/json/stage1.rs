@@ -275,17 +275,18 @@ impl Kernel {
     /// The kernels this CPU runs, fastest first (none on arm64, where the fast path uses
     /// simd-json's NEON stage 1).
     pub(crate) fn available() -> Vec<Kernel> {
-        let mut kernels = Vec::new();
         #[cfg(target_arch = "x86_64")]
-        {
-            if x86::has_avx512() {
-                kernels.push(Kernel(Kind::Avx512));
-            }
-            if x86::has_avx2() {
-                kernels.push(Kernel(Kind::Avx2));
-            }
-        }
+        let kernels = [
+            (x86::has_avx512(), Kind::Avx512),
+            (x86::has_avx2(), Kind::Avx2),
+        ];
+        #[cfg(not(target_arch = "x86_64"))]
+        let kernels: [(bool, Kind); 0] = [];
         kernels
+            .into_iter()
+            .filter(|&(runs, _)| runs)
+            .map(|(_, kind)| Kernel(kind))
+            .collect()
     }
 
     /// The fastest kernel this CPU runs.
@@ -319,6 +320,7 @@ impl Kernel {
     /// Stage 1 of `event` into `index`, which needs `event.len() + BLOCK` entries for any event
     /// (an event with more structurals than fit is refused): the number of structurals, or
     /// `Bail` when stage 1 refuses the event.
+    #[cfg_attr(not(target_arch = "x86_64"), allow(unused_variables))]
     pub(crate) fn index(self, event: &[u8], index: &mut [u32]) -> Result<usize, Bail> {
         match self.0 {
             #[cfg(target_arch = "x86_64")]
