@@ -29,6 +29,11 @@
 //!   request heads,       one TcpStream, edge-triggered epoll,
 //!   httparse heads,      writev + epoll_wait + read per invocation
 //!   in-place chunked
+//!
+//!   json (feature)       Json: simd-json tape, a Value view to navigate    json/
+//!                        Typed: stage 1 (AVX-512 / AVX2 here, else
+//!                        simd-json's) → one validating serde pass
+//!                        JsonWriter / ProxyResponse into a reused buffer
 //! ```
 //!
 //! - [`proto`] never touches sockets, the clock or the environment: every parser and writer is
@@ -36,6 +41,11 @@
 //! - Every received event gets exactly one response or error POST, also across a dropped
 //!   connection (the event stays in the receive buffer until its answer is acknowledged, and is
 //!   answered again on a new connection if needed).
+//! - `unsafe` is denied everywhere but in one module, the typed JSON path's x86_64 stage 1
+//!   (`json/stage1.rs`): the SIMD loads and stores of a 64-byte block, and the call into the
+//!   code compiled for AVX2 or AVX-512 once the CPU is known to have it. Its output is checked
+//!   against a byte-at-a-time classifier and against simd-json's by tests and by the
+//!   `json_event` fuzz target.
 //! - Nothing the server or the handler sends can make the runtime panic: bad input is logged
 //!   and, where the protocol allows, reported to Lambda. A handler panic becomes that
 //!   invocation's `Function.Panic` error, with `panic = "unwind"` and with `panic = "abort"`.

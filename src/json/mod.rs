@@ -41,9 +41,11 @@
 //!   reserved but untouched, so the OS commits it only when a large event arrives.
 //! - [`Value`] and the typed deserializer read the tape in place; errors (bad JSON, a
 //!   mismatched event) are formatted into inline buffers.
-//! - [`Typed`] also keeps a padded copy of the event for its fast path (events up to 1 MiB,
-//!   see [`Typed`]): reserved at construction (1 MiB with the default limits), touched only
-//!   as far as events reach.
+//! - [`Typed`] also keeps its fast path's buffers (events up to 1 MiB, see [`Typed`]): the
+//!   structural index (4 bytes per event byte: 4 MiB with the default limits), a scratch
+//!   buffer for strings with escapes (1 MiB), and, where simd-json's stage 1 is used, a padded
+//!   copy of the event (1 MiB). They are reserved at construction and touched only as far as
+//!   events reach.
 //! - the response is written into a buffer of [`Limits::max_response`] bytes, allocated once.
 //!
 //! An event denser than the structural budget (more than one structural character, that is a
@@ -556,12 +558,14 @@ impl<H: JsonHandler> Handler for Json<H> {
 /// the handler's event type (a mismatch is reported as `Runtime.InvalidEvent` with the path),
 /// returns what the handler wrote.
 ///
-/// Events up to 1 MiB take a fast path: simd-json's stage 1 (the SIMD structural index),
-/// then one pass that deserializes straight from that index and checks the whole event as
-/// simd-json's stage 2 would, without building the tape or copying the strings the handler
-/// does not read (about half the cost of parsing an API Gateway event). Anything unusual
-/// (invalid JSON, a type mismatch) sends the event through the tape, so results and errors
-/// are the tape path's either way.
+/// Events up to 1 MiB take a fast path: a SIMD structural index of the event where it lies
+/// (stage 1), then one pass that deserializes straight from that index and checks the whole
+/// event as simd-json's stage 2 would, without building the tape or copying the strings the
+/// handler does not read. Stage 1 is lambda-zero's own on x86_64 with AVX-512 (BW and VBMI2)
+/// or AVX2, and simd-json's elsewhere (NEON on arm64); the environment variable
+/// `LAMBDA_ZERO_JSON_STAGE1` (`avx512`, `avx2` or `simd-json`), read when the adapter is made,
+/// picks another one this CPU runs. Anything unusual (invalid JSON, a type mismatch) sends
+/// the event through the tape, so results and errors are the tape path's either way.
 pub struct Typed<H> {
     handler: H,
     core: Core,
@@ -580,7 +584,7 @@ impl<H> Typed<H> {
             handler,
             core: Core::new(limits),
             // simd-json's stage 1, where the fast path uses it, takes a `]` before the event:
-            // one byte of the parser's room.
+            // one byte of the parser's room (the same limit for every stage 1).
             fast: Fast::new(limits.max_event.saturating_sub(1), limits.max_depth),
         }
     }
