@@ -422,6 +422,14 @@ fn api_gateway(c: &mut Criterion) {
                 })
             },
         );
+        // lambda-zero's own stage 1 alone, each kernel this CPU runs (what the typed rows
+        // build on): no copy, the event indexed where it lies.
+        for mut stage1 in lambda_zero::json::fuzzing::Stage1::all() {
+            let row = format!("floor-stage1-{}", stage1.name());
+            group.bench_with_input(BenchmarkId::new(row, label), &event, |b, event| {
+                b.iter(|| black_box(stage1.index(black_box(event))))
+            });
+        }
         group.bench_with_input(
             BenchmarkId::new("serde_json-typed", label),
             &event,

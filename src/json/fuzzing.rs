@@ -1,5 +1,5 @@
 //! Entry points for fuzz targets (`cargo fuzz`): each takes arbitrary bytes and checks an
-//! invariant of the JSON layer. They panic only when they find a bug, which is what a fuzzer
+//! invariant of the JSON layer; and [`Stage1`], stage 1 alone for the benches. They panic only when they find a bug, which is what a fuzzer
 //! looks for; they allocate freely and are not meant for the invocation path.
 //!
 //! ```
@@ -298,6 +298,47 @@ pub(crate) fn simd_json_stage1(data: &[u8]) -> Option<Vec<u32>> {
             )
         }
         _ => None,
+    }
+}
+
+/// Stage 1 alone, for the benches (`benches/json.rs`'s `floor-stage1-*` rows): one kernel and
+/// an index buffer, reused.
+///
+/// ```
+/// use lambda_zero::json::fuzzing::Stage1;
+///
+/// for mut stage1 in Stage1::all() {
+///     // `{` `"a"` `:` `[` `1` `,` `true` `]` `}`
+///     assert_eq!(stage1.index(br#"{"a": [1, true]}"#), Some(9), "{}", stage1.name());
+/// }
+/// ```
+#[derive(Debug)]
+pub struct Stage1 {
+    kernel: Kernel,
+    index: Vec<u32>,
+}
+
+impl Stage1 {
+    /// Every SIMD kernel this CPU runs, each with room for events up to 1 MiB.
+    pub fn all() -> Vec<Stage1> {
+        Kernel::available()
+            .into_iter()
+            .map(|kernel| Stage1 {
+                kernel,
+                index: vec![0; super::fast::FAST_MAX_EVENT + stage1::BLOCK],
+            })
+            .collect()
+    }
+
+    /// The kernel's name (`avx512`, `avx2`), as `LAMBDA_ZERO_JSON_STAGE1` takes it.
+    pub fn name(&self) -> &'static str {
+        self.kernel.name()
+    }
+
+    /// Indexes `event` (up to 1 MiB): the number of structurals, or `None` when stage 1
+    /// refuses it.
+    pub fn index(&mut self, event: &[u8]) -> Option<usize> {
+        self.kernel.index(event, &mut self.index).ok()
     }
 }
 
