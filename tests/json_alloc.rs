@@ -695,6 +695,25 @@ fn json_handlers_allocate_nothing_per_invocation() {
         }
     }
 
+    // 1b. The same with the other stages 1 (`LAMBDA_ZERO_JSON_STAGE1`, read when an adapter is
+    //     made; a kernel this CPU lacks falls back to the fastest it has): AVX2 where the
+    //     default is AVX-512, and simd-json's (what arm64 runs).
+    for stage1 in ["avx2", "simd-json"] {
+        std::env::set_var("LAMBDA_ZERO_JSON_STAGE1", stage1);
+        let mut other = Adapters::new(limits());
+        std::env::remove_var("LAMBDA_ZERO_JSON_STAGE1");
+        for pass in 0..2 {
+            for (name, event) in &events {
+                let (typed, untyped) = other.run(name, shape_of(name), event, &ctx);
+                assert_eq!(
+                    (typed, untyped),
+                    (0, 0),
+                    "{name}, stage 1 {stage1}, pass {pass}: allocations (typed, untyped)"
+                );
+            }
+        }
+    }
+
     // The typed responses carry what the handlers read from the events.
     let mut v2 = std::fs::read(
         Path::new(env!("CARGO_MANIFEST_DIR"))
