@@ -8,8 +8,8 @@
 //!
 //! This path keeps stage 1 and replaces stage 2 and the tape deserializer with one pass:
 //!
-//! 1. [`Fast::prepare`] indexes the event where it lies, with [`super::stage1`] (AVX2 on
-//!    x86_64). Where that is not available (arm64, older x86_64), it copies the event behind
+//! 1. [`Fast::prepare`] indexes the event where it lies, with [`super::stage1`] (AVX-512 or
+//!    AVX2 on x86_64). Where no kernel runs (arm64, x86_64 without AVX2), it copies the event behind
 //!    a `]` into a padded buffer and hands it to [`simd_json::fill_tape_padded`]: stage 1
 //!    indexes the copy as it would the event (a `]` opens no string, so every later structural
 //!    is the event's, one byte further) and stage 2 stops at once, on the `]`, with
@@ -420,6 +420,54 @@ fn read_number(token: &[u8]) -> Result<Number, Bail> {
     }
 }
 
+/// Unescapes the string of `src` whose quote is at `p` and whose first backslash is at
+/// `backslash` into the front of `out`: its length there, and the offset of the first
+/// backslash after the string (`src.len()` if none).
+fn unescape_into(
+    src: &[u8],
+    p: usize,
+    mut backslash: usize,
+    out: &mut [u8],
+) -> Result<(usize, usize), Bail> {
+    if backslash < p {
+        // A backslash outside every string.
+        return Err(Bail);
+    }
+    // The text before the first backslash.
+    let mut dst = backslash - 1 - p;
+    out.get_mut(..dst)
+        .ok_or(Bail)?
+        .copy_from_slice(&src[p + 1..backslash]);
+    loop {
+        // One escape: the common ones are one byte, `\u` ones go through `unescape_one`.
+        let used = match simple_escape(*src.get(backslash + 1).ok_or(Bail)?) {
+            Some(byte) => {
+                *out.get_mut(dst).ok_or(Bail)? = byte;
+                dst += 1;
+                2
+            }
+            None => {
+                let mut utf8 = [0u8; 4];
+                let (bytes, used) = unescape_one(&src[backslash..], &mut utf8)?;
+                copy_small(out.get_mut(dst..dst + bytes.len()).ok_or(Bail)?, bytes);
+                dst += bytes.len();
+                used
+            }
+        };
+        let from = backslash + used;
+        let rest = src.get(from..).ok_or(Bail)?;
+        let Some(k) = quote_or_backslash(rest) else {
+            return Err(Bail);
+        };
+        copy_small(out.get_mut(dst..dst + k).ok_or(Bail)?, &rest[..k]);
+        dst += k;
+        if rest[k] == b'"' {
+            return Ok((dst, next_backslash(src, from + k + 1, src.len())));
+        }
+        backslash = from + k;
+    }
+}
+
 /// A serde deserializer over an event that [`Fast::prepare`] accepted, reading and checking
 /// one structural after another (see the module documentation).
 pub(crate) struct FastDe<'s, 'de> {
@@ -489,52 +537,22 @@ impl<'de> FastDe<'_, 'de> {
 
     /// Unescapes the string whose quote is at `p` (its first backslash is `self.backslash`)
     /// into the front of the scratch buffer, which it splits off and returns; moves
-    /// `self.backslash` past the string.
+    /// `self.backslash` past the string. On failure the scratch buffer is left whole.
     #[cold]
     #[inline(never)]
     fn unescape(&mut self, p: usize) -> Result<&'de [u8], Bail> {
-        let src = self.src;
-        let mut backslash = self.backslash;
-        if backslash < p {
-            // A backslash outside every string.
-            return Err(Bail);
-        }
         let out = core::mem::take(&mut self.scratch);
-        // The text before the first backslash.
-        let mut dst = backslash - 1 - p;
-        out.get_mut(..dst)
-            .ok_or(Bail)?
-            .copy_from_slice(&src[p + 1..backslash]);
-        loop {
-            // One escape: the common ones are one byte, `\u` ones go through `unescape_one`.
-            let used = match simple_escape(*src.get(backslash + 1).ok_or(Bail)?) {
-                Some(byte) => {
-                    *out.get_mut(dst).ok_or(Bail)? = byte;
-                    dst += 1;
-                    2
-                }
-                None => {
-                    let mut utf8 = [0u8; 4];
-                    let (bytes, used) = unescape_one(&src[backslash..], &mut utf8)?;
-                    copy_small(out.get_mut(dst..dst + bytes.len()).ok_or(Bail)?, bytes);
-                    dst += bytes.len();
-                    used
-                }
-            };
-            let from = backslash + used;
-            let rest = src.get(from..).ok_or(Bail)?;
-            let Some(k) = quote_or_backslash(rest) else {
-                return Err(Bail);
-            };
-            copy_small(out.get_mut(dst..dst + k).ok_or(Bail)?, &rest[..k]);
-            dst += k;
-            if rest[k] == b'"' {
-                self.backslash = next_backslash(src, from + k + 1, src.len());
-                let (string, left) = out.split_at_mut(dst);
+        match unescape_into(self.src, p, self.backslash, out) {
+            Ok((len, backslash)) => {
+                self.backslash = backslash;
+                let (string, left) = out.split_at_mut(len);
                 self.scratch = left;
-                return Ok(string);
+                Ok(string)
             }
-            backslash = from + k;
+            Err(bail) => {
+                self.scratch = out;
+                Err(bail)
+            }
         }
     }
 
@@ -1184,7 +1202,8 @@ mod tests {
         ] {
             refused(bad);
         }
-        // A bad escape after a good one: the event is restored before the tape path reads it.
+        // A bad escape after a good one (unescaped into the scratch buffer): the tape path
+        // then reads the event as it arrived.
         refused(r#"{"a":"x\ny","b":"\q"}"#);
         refused(r#"{"a":"x\ny","b":tru}"#);
     }

@@ -1,6 +1,7 @@
 //! Entry points for fuzz targets (`cargo fuzz`): each takes arbitrary bytes and checks an
-//! invariant of the JSON layer; and [`Stage1`], stage 1 alone for the benches. They panic only when they find a bug, which is what a fuzzer
-//! looks for; they allocate freely and are not meant for the invocation path.
+//! invariant of the JSON layer. They panic only when they find a bug, which is what a fuzzer
+//! looks for; they allocate freely and are not meant for the invocation path. [`Stage1`] is
+//! stage 1 alone, for the benches.
 //!
 //! ```
 //! lambda_zero::json::fuzzing::event(br#"{"rawPath":"/a","headers":{"x":"\u00e9"}}"#);
@@ -288,6 +289,7 @@ pub(crate) fn simd_json_stage1(data: &[u8]) -> Option<Vec<u32>> {
         Err(e)
             if *e.error() == simd_json::ErrorType::InternalError
                 && e.index() == 0
+                && e.character() == Some(']')
                 && buffers.structural_indexes().len() > 1 =>
         {
             Some(
@@ -335,18 +337,22 @@ impl Stage1 {
         self.kernel.name()
     }
 
-    /// Indexes `event` (up to 1 MiB): the number of structurals, or `None` when stage 1
-    /// refuses it.
+    /// Indexes `event`: the number of structurals, or `None` when stage 1 refuses it or it is
+    /// over 1 MiB (the fast path's limit).
     pub fn index(&mut self, event: &[u8]) -> Option<usize> {
+        if event.len() > super::fast::FAST_MAX_EVENT {
+            return None;
+        }
         self.kernel.index(event, &mut self.index).ok()
     }
 }
 
 /// Stage 1 three ways: the fast path's own (with each SIMD kernel this CPU runs), the same with
 /// the byte-at-a-time classifier, and simd-json's. Panics unless the first two agree exactly
-/// (on refusing `data`, or on its structural index), and, when `data` is valid JSON, both
-/// give simd-json's index. (On invalid JSON the indexes may differ in what makes it invalid:
-/// the fast path after stage 1 must then refuse it, which [`event`] checks.)
+/// (on refusing `data`, or on its structural index), all three refuse `data` or all accept
+/// it, and, when `data` is valid JSON, all three give the same index. (On invalid JSON the
+/// indexes may differ in what makes it invalid: the fast path after stage 1 must then refuse
+/// it, which [`event`] checks.)
 ///
 /// ```
 /// lambda_zero::json::fuzzing::stage1(br#"{"a": [1, "b\\"c", true]}"#);
@@ -365,10 +371,17 @@ pub fn stage1(data: &[u8]) {
             String::from_utf8_lossy(data)
         );
     }
+    let reference = simd_json_stage1(data);
+    assert_eq!(
+        scalar.is_some(),
+        reference.is_some(),
+        "stage 1 and simd-json's disagree on refusing {:?}",
+        String::from_utf8_lossy(data)
+    );
     if simd_json::to_tape(&mut data.to_vec()).is_ok() {
         assert_eq!(
             scalar,
-            simd_json_stage1(data),
+            reference,
             "stage 1 and simd-json's disagree on valid JSON {:?}",
             String::from_utf8_lossy(data)
         );

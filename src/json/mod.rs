@@ -724,8 +724,8 @@ mod tests {
         assert!(e.message().ends_with("at $.name"), "{}", e.message());
         let mut event = br#"{"name":"a\"b"}"#.to_vec();
         assert_eq!(h.handle(&mut event, &ctx).unwrap(), br#""a\"b""#);
-        // The fast path unescapes `x` in place, then meets the mismatch: the event is put
-        // back before the tape path reads it, so the error is the tape path's.
+        // The fast path unescapes `x` (into its scratch buffer), then meets the mismatch: the
+        // tape path reads the untouched event, so the error is the tape path's.
         let mut event = br#"{"x":"a\nb","name":7}"#.to_vec();
         let e = h.handle(&mut event, &ctx).unwrap_err();
         assert!(

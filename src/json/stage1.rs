@@ -1,5 +1,5 @@
 //! Stage 1 of the typed fast path: the structural index of an event, in simd-json's sense,
-//! found 64 bytes at a time, with AVX2 on x86_64.
+//! found 64 bytes at a time, with AVX-512 (BW and VBMI2) or AVX2 on x86_64.
 //!
 //! The index lists, in order, the offset of every `{ } [ ] , :` outside strings, of every
 //! string's opening quote, and of the first byte of every other run of non-whitespace outside
@@ -8,17 +8,19 @@
 //!
 //! The block arithmetic is the simdjson paper's (Langdale and Lemire, 2019) and is plain safe
 //! Rust over `u64` masks ([`Carry::structurals`]); only the classification of 64 bytes into
-//! masks and the carry-less multiply are SIMD. This is the crate's one module with `unsafe`:
-//! the two loads of a block and the call into the AVX2 function once the CPU is known to have
-//! it. CPUs without AVX2, and other architectures, use simd-json's own stage 1 instead (see
+//! masks, the carry-less multiply, and (AVX-512) the flattening of a block's bits into offsets
+//! are SIMD. This is the crate's one module with `unsafe`, all of it in `mod x86`: the loads
+//! of a block, the stores of the AVX-512 flattener, and the calls into the functions compiled
+//! for an instruction set, made only through a [`Kernel`], which only CPU detection makes.
+//! CPUs without AVX2, and other architectures, use simd-json's own stage 1 instead (see
 //! [`super::fast::Fast::prepare`]), and the typed path is the same after.
 //!
 //! Why not simd-json's stage 1 directly: its runtime-detected AVX2 build leaves out `popcnt`
 //! and `bmi1` (so each block's `count_ones` and each structural's `x & (x - 1)` take several
 //! instructions), runs simdutf8's chunked validator on every block, and makes stage 2 start
 //! on each call. Here UTF-8 costs one `movemask` per block, and `core::str::from_utf8` runs
-//! only over an event that has a byte above 0x7f. `benches/json.rs` measures both
-//! (`floor-simd-json-stage1` and `floor-own-stage1`).
+//! only over an event that has a byte above 0x7f. `benches/json.rs` measures them side by side
+//! (`floor-simd-json-stage1`, `floor-stage1-avx512`, `floor-stage1-avx2`).
 
 use super::fast::Bail;
 
@@ -322,12 +324,12 @@ impl Kernel {
     /// `Bail` when stage 1 refuses the event.
     #[cfg_attr(not(target_arch = "x86_64"), allow(unused_variables))]
     pub(crate) fn index(self, event: &[u8], index: &mut [u32]) -> Result<usize, Bail> {
-        match self.0 {
-            #[cfg(target_arch = "x86_64")]
-            Kind::Avx512 => x86::index_avx512(self, event, index),
-            #[cfg(target_arch = "x86_64")]
-            Kind::Avx2 => x86::index_avx2(self, event, index),
+        #[cfg(target_arch = "x86_64")]
+        {
+            x86::index(self, event, index)
         }
+        #[cfg(not(target_arch = "x86_64"))]
+        match self.0 {}
     }
 }
 
@@ -371,25 +373,17 @@ mod x86 {
             && std::is_x86_feature_detected!("bmi1")
     }
 
-    pub(super) fn index_avx2(
-        kernel: Kernel,
-        event: &[u8],
-        index: &mut [u32],
-    ) -> Result<usize, Bail> {
-        debug_assert_eq!(kernel.0, Kind::Avx2);
-        // SAFETY: a `Kernel` of this kind exists only when `has_avx2()` returned true
-        // (`Kernel::available`), so this CPU has every feature `avx2_stage1` is compiled for.
-        unsafe { avx2_stage1(event, index) }
-    }
-
-    pub(super) fn index_avx512(
-        kernel: Kernel,
-        event: &[u8],
-        index: &mut [u32],
-    ) -> Result<usize, Bail> {
-        debug_assert_eq!(kernel.0, Kind::Avx512);
-        // SAFETY: as for `index_avx2`, with `has_avx512()`.
-        unsafe { avx512_stage1(event, index) }
+    /// Runs `kernel`'s stage 1: the code compiled for the instruction set that CPU detection
+    /// found when it made `kernel`.
+    pub(super) fn index(kernel: Kernel, event: &[u8], index: &mut [u32]) -> Result<usize, Bail> {
+        match kernel.0 {
+            // SAFETY: a `Kernel` of this kind is made only when `has_avx512()` returned true
+            // (`Kernel::available`), so this CPU has every feature `avx512_stage1` is
+            // compiled for.
+            Kind::Avx512 => unsafe { avx512_stage1(event, index) },
+            // SAFETY: as above, with `has_avx2()` and `avx2_stage1`.
+            Kind::Avx2 => unsafe { avx2_stage1(event, index) },
+        }
     }
 
     #[target_feature(enable = "avx2,pclmulqdq,popcnt,bmi1")]
