@@ -125,7 +125,6 @@ impl Fast {
         if event.len() > self.max_len {
             return Err(Bail);
         }
-        self.count = 0;
         self.count = match self.kernel {
             Some(kernel) => kernel.index(event, &mut self.index)?,
             None => self.prepare_with_simd_json(parser, event)?,

@@ -165,8 +165,9 @@ impl Carry {
 /// how many there were. `out` has room for a whole block, so offsets are written eight at a
 /// time, the last group partly past the count (overwritten by the next block). The first
 /// eight are written whatever the count and the next only when there are more: one branch
-/// per block that follows the event's density, where a loop until `bits` runs out would
-/// mispredict its exit on most blocks (measured: 15% slower on the IAM event).
+/// per block that follows the event's density (API Gateway events have a few structurals per
+/// block: the IAM event 227 in 39), where a loop until `bits` runs out would mispredict its
+/// exit on most blocks.
 #[inline(always)]
 fn flatten(bits: u64, base: u32, out: &mut [u32; BLOCK]) -> usize {
     let count = bits.count_ones() as usize;
