@@ -118,7 +118,7 @@ impl Runtime {
         Ok(Runtime {
             settings: Settings {
                 endpoint,
-                pipelining: true,
+                pipelining: transport::CAN_ACK_NOW,
                 max_invocations: None,
                 ack_timeout: Some(runtime::ACK_TIMEOUT),
                 workers: None,

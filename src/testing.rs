@@ -133,6 +133,7 @@ pub struct Builder {
     response_limit: Option<usize>,
     acks: [Ack; 4],
     extensions_api: bool,
+    nagle: bool,
 }
 
 impl Default for Builder {
@@ -145,6 +146,7 @@ impl Default for Builder {
             response_limit: None,
             acks: [Ack::accepted(); 4],
             extensions_api: true,
+            nagle: false,
         }
     }
 }
@@ -199,6 +201,19 @@ impl Builder {
         self
     }
 
+    /// Leaves Nagle's algorithm on for the server's sockets (`TCP_NODELAY` off), as Python's
+    /// standard-library servers and axum/hyper do by default and as the local emulators built on
+    /// them (`cargo lambda watch`) behave; default off, like Lambda's own Go server.
+    ///
+    /// Each answer is written on its own, so the answer to a pipelined `GET /next` that follows
+    /// an acknowledgement goes out as a second small segment: with Nagle on, the kernel holds it
+    /// until the client acknowledges the first one. A client whose delayed ACK is not forced
+    /// out then waits about 40 ms for every pipelined invocation.
+    pub fn nagle(mut self, on: bool) -> Builder {
+        self.nagle = on;
+        self
+    }
+
     /// How accepted posts to `route` are acknowledged (ignored for [`Route::Next`]).
     pub fn ack(mut self, route: Route, ack: Ack) -> Builder {
         self.acks[route.index()] = ack;
@@ -238,6 +253,7 @@ impl Builder {
             shutdown: AtomicBool::new(false),
             prefix: self.prefix,
             extensions_api: self.extensions_api,
+            nagle: self.nagle,
         });
         let accept_shared = Arc::clone(&shared);
         let accept = thread::Builder::new()
@@ -277,6 +293,8 @@ struct Shared {
     prefix: String,
     /// Whether the Extensions API is served ([`Builder::extensions_api`]).
     extensions_api: bool,
+    /// Whether Nagle's algorithm stays on for served connections ([`Builder::nagle`]).
+    nagle: bool,
 }
 
 #[derive(Debug)]

@@ -45,7 +45,7 @@ impl Reply {
 
 /// Serves one connection until either side closes it or the server shuts down.
 pub(super) fn serve(shared: Arc<Shared>, mut stream: TcpStream, conn_id: usize) {
-    let _ = stream.set_nodelay(true);
+    let _ = stream.set_nodelay(!shared.nagle);
     let _ = stream.set_read_timeout(Some(READ_SLICE));
     let mut reader = RequestReader::new();
     // The event last written on this connection, and when its first byte went out.
