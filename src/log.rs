@@ -19,6 +19,8 @@ pub(crate) const LINE: usize = 2048;
 /// How serious a line is (the JSON `level`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Level {
+    /// Detail for chasing a problem, written only under `AWS_LAMBDA_LOG_LEVEL=DEBUG` or `TRACE`.
+    Debug,
     /// Something went wrong and the runtime recovered (a retry, a reconnect).
     Warn,
     /// An invocation failed or could not be answered, or the runtime stops.
@@ -28,9 +30,18 @@ pub(crate) enum Level {
 /// Whether lines are JSON (`AWS_LAMBDA_LOG_FORMAT=JSON`).
 static JSON: AtomicBool = AtomicBool::new(false);
 
+/// Whether [`Level::Debug`] lines are written (`AWS_LAMBDA_LOG_LEVEL` is `DEBUG` or `TRACE`).
+static DEBUG: AtomicBool = AtomicBool::new(false);
+
 /// Chooses the line format from the function's `AWS_LAMBDA_LOG_FORMAT` (`JSON` or text).
 pub(crate) fn set_format(log_format: &str) {
     JSON.store(log_format.eq_ignore_ascii_case("json"), Ordering::Relaxed);
+}
+
+/// Chooses whether debug lines are written from the function's `AWS_LAMBDA_LOG_LEVEL`.
+pub(crate) fn set_level(log_level: &str) {
+    let debug = log_level.eq_ignore_ascii_case("debug") || log_level.eq_ignore_ascii_case("trace");
+    DEBUG.store(debug, Ordering::Relaxed);
 }
 
 /// Whether lines are JSON objects ([`set_format`]).
@@ -59,6 +70,13 @@ pub(crate) fn panic(info: &std::panic::PanicHookInfo<'_>) {
 /// Logs at [`Level::Error`].
 pub(crate) fn error(args: fmt::Arguments<'_>) {
     write_line(Level::Error, args);
+}
+
+/// Logs at [`Level::Debug`], if debug lines are on ([`set_level`]).
+pub(crate) fn debug(args: fmt::Arguments<'_>) {
+    if DEBUG.load(Ordering::Relaxed) {
+        write_line(Level::Debug, args);
+    }
 }
 
 /// Logs at [`Level::Warn`].
@@ -90,6 +108,7 @@ fn format_line(
             let mut time = [0u8; 24];
             rfc3339_ms(ms, &mut time);
             let level = match level {
+                Level::Debug => "DEBUG",
                 Level::Warn => "WARN",
                 Level::Error => "ERROR",
             };

@@ -68,6 +68,8 @@ const CONNECT_ATTEMPTS: u32 = 10;
 const POST_ATTEMPTS: u32 = 5;
 /// Longest pause between retries.
 const MAX_BACKOFF: Duration = Duration::from_millis(500);
+/// Longest pause before polling again after a `408` (an idle poll ended by the server).
+const IDLE_POLL_BACKOFF: Duration = Duration::from_millis(8);
 /// How long an acknowledgement may keep the runtime waiting without a byte arriving before the
 /// connection is taken for lost (Lambda acknowledges at once).
 pub(crate) const ACK_TIMEOUT: Duration = Duration::from_secs(10);
@@ -168,6 +170,9 @@ pub(crate) struct Session<I: Io> {
     connected: bool,
     /// Consecutive failed `/next` polls (for the backoff).
     next_failures: u32,
+    /// A `408` answer to `/next` (an idle poll timed out, as local emulators do) was logged at
+    /// warning level; later ones are logged at debug level.
+    told_idle: bool,
 }
 
 impl<I: Io> Session<I> {
@@ -181,6 +186,7 @@ impl<I: Io> Session<I> {
         };
         next.truncate(len);
         crate::log::set_format(&settings.config.log_format);
+        crate::log::set_level(&settings.config.log_level);
         Session {
             io,
             settings,
@@ -190,6 +196,7 @@ impl<I: Io> Session<I> {
             },
             connected: false,
             next_failures: 0,
+            told_idle: false,
         }
     }
 
@@ -246,7 +253,7 @@ impl<I: Io> Session<I> {
                     self.drop_connection();
                     polling = false;
                     // A server that keeps closing connections must not make this a busy loop.
-                    self.backoff_next();
+                    self.backoff_next(MAX_BACKOFF);
                     continue;
                 }
                 Err(ReadError::Protocol(e)) => {
@@ -255,7 +262,7 @@ impl<I: Io> Session<I> {
                     if self.answer_broken_event(recv, e)? {
                         answered += 1;
                     } else {
-                        self.backoff_next();
+                        self.backoff_next(MAX_BACKOFF);
                     }
                     continue;
                 }
@@ -273,11 +280,29 @@ impl<I: Io> Session<I> {
                         status: 500,
                     });
                 }
-                warn(format_args!(
-                    "GET /next answered {}; polling again",
-                    head.status
-                ));
-                self.backoff_next();
+                if head.status != 408 {
+                    warn(format_args!(
+                        "GET /next answered {}; polling again",
+                        head.status
+                    ));
+                } else if !self.told_idle {
+                    self.told_idle = true;
+                    warn(format_args!(
+                        "GET /next answered 408: the Runtime API ended an idle poll, as local \
+                         emulators do; polling again (further 408s are logged at debug level)"
+                    ));
+                } else {
+                    crate::log::debug(format_args!("GET /next answered 408; polling again"));
+                }
+                // After an idle poll's 408 the pause stays short, so that the first event after a
+                // quiet spell is not held back (a server that answers 408 at once still gets no
+                // more than about a hundred polls a second).
+                let cap = if head.status == 408 {
+                    IDLE_POLL_BACKOFF
+                } else {
+                    MAX_BACKOFF
+                };
+                self.backoff_next(cap);
                 continue;
             }
             self.next_failures = 0;
@@ -328,12 +353,12 @@ impl<I: Io> Session<I> {
     }
 
     /// Pauses before polling again after a failed `/next`: the first retry is immediate, then
-    /// the pause doubles up to [`MAX_BACKOFF`]. Local emulators answer an idle poll with 408.
-    fn backoff_next(&mut self) {
+    /// the pause doubles up to `cap`. Local emulators answer an idle poll with 408.
+    fn backoff_next(&mut self, cap: Duration) {
         self.next_failures = self.next_failures.saturating_add(1);
         if self.next_failures > 1 {
             let shift = (self.next_failures - 2).min(16);
-            let delay = Duration::from_millis(1u64 << shift).min(MAX_BACKOFF);
+            let delay = Duration::from_millis(1u64 << shift).min(cap);
             self.io.sleep(delay);
         }
     }

@@ -99,6 +99,11 @@ impl<'s> ResponseStream<'s> {
     /// Starts an HTTP integration response (function URLs): sets the content type and sends
     /// `prelude` (a JSON object with `statusCode`, `headers`, `cookies`) and the separator. Call
     /// it before any other write; the body follows with [`ResponseStream::write`].
+    ///
+    /// The prelude and the eight-NUL separator go out as chunks of their own, as
+    /// `lambda_runtime` sends them (`cargo lambda watch` refuses them in one chunk). A prelude
+    /// without a `"cookies"` member gets `"cookies":[]` added, which the same emulator requires
+    /// and Lambda accepts.
     pub fn write_http_prelude(&mut self, prelude: &[u8]) -> Result<(), Error> {
         if self.started {
             return Err(Error::runtime(
@@ -106,8 +111,27 @@ impl<'s> ResponseStream<'s> {
                 "the HTTP prelude must be written before the body",
             ));
         }
+        let trimmed = prelude.trim_ascii();
+        let (Some(b'{'), Some(b'}')) = (trimmed.first(), trimmed.last()) else {
+            return Err(Error::runtime(
+                "InvalidPrelude",
+                "the HTTP prelude must be a JSON object",
+            ));
+        };
         self.set_content_type(HTTP_INTEGRATION_CONTENT_TYPE);
-        self.send(&[prelude, PRELUDE_SEPARATOR])
+        if memchr::memmem::find(trimmed, b"\"cookies\"").is_some() {
+            self.send(&[trimmed])?;
+        } else {
+            let open = &trimmed[..trimmed.len() - 1];
+            let empty = open[1..].trim_ascii().is_empty();
+            let cookies: &[u8] = if empty {
+                b"\"cookies\":[]}"
+            } else {
+                b",\"cookies\":[]}"
+            };
+            self.send(&[open, cookies])?;
+        }
+        self.send(&[PRELUDE_SEPARATOR])
     }
 
     /// Whether any bytes went out (after that, errors travel in trailers).

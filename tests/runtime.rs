@@ -663,7 +663,8 @@ fn http_integration_streams_carry_the_prelude() {
     let Outcome::Streamed { body, headers, .. } = &outcomes[0] else {
         panic!("{outcomes:?}")
     };
-    let mut want = br#"{"statusCode":201,"headers":{"x-a":"b"},"cookies":[]}"#.to_vec();
+    let prelude = br#"{"statusCode":201,"headers":{"x-a":"b"},"cookies":[]}"#;
+    let mut want = prelude.to_vec();
     want.extend_from_slice(&[0; 8]);
     want.extend_from_slice(b"hello");
     assert_eq!(body, &want);
@@ -671,4 +672,90 @@ fn http_integration_streams_carry_the_prelude() {
         .iter()
         .any(|(k, v)| k.eq_ignore_ascii_case("content-type")
             && v == lambda_zero::HTTP_INTEGRATION_CONTENT_TYPE));
+    let post = server
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "POST")
+        .expect("the streamed POST");
+    assert_eq!(
+        post.chunk_sizes,
+        [prelude.len(), 8, 5],
+        "the prelude, the separator and the body piece each in a chunk of its own"
+    );
+}
+
+#[test]
+fn an_http_prelude_without_cookies_gets_an_empty_cookie_list() {
+    struct Url(&'static [u8]);
+    impl StreamingHandler for Url {
+        fn handle(
+            &mut self,
+            _: &mut [u8],
+            _: &Context<'_>,
+            out: &mut ResponseStream<'_>,
+        ) -> Result<(), Error> {
+            out.write_http_prelude(self.0)?;
+            out.write(b"body")
+        }
+    }
+    for (given, sent) in [
+        (
+            &br#"{"statusCode":200,"headers":{"a":"b"}}"#[..],
+            &br#"{"statusCode":200,"headers":{"a":"b"},"cookies":[]}"#[..],
+        ),
+        (b" {} ", br#"{"cookies":[]}"#),
+        (
+            br#"{"statusCode":302,"cookies":["a=1"]}"#,
+            br#"{"statusCode":302,"cookies":["a=1"]}"#,
+        ),
+    ] {
+        let server = MockRuntimeApi::start().unwrap();
+        server.push_event("{}");
+        let rt = runtime(&server, 1);
+        within(move || rt.run_streaming(Url(given))).unwrap();
+        let outcomes = server.wait_outcomes(1, WAIT);
+        let Outcome::Streamed { body, .. } = &outcomes[0] else {
+            panic!("{outcomes:?}")
+        };
+        let prelude_end = body.len() - 8 - 4;
+        assert_eq!(
+            &body[..prelude_end],
+            sent,
+            "{}",
+            String::from_utf8_lossy(given)
+        );
+        assert_eq!(&body[prelude_end..], b"\0\0\0\0\0\0\0\0body");
+    }
+}
+
+#[test]
+fn a_prelude_that_is_not_an_object_fails_the_invocation() {
+    struct Url;
+    impl StreamingHandler for Url {
+        fn handle(
+            &mut self,
+            _: &mut [u8],
+            _: &Context<'_>,
+            out: &mut ResponseStream<'_>,
+        ) -> Result<(), Error> {
+            out.write_http_prelude(b"[200]")?;
+            out.write(b"never sent")
+        }
+    }
+    let server = MockRuntimeApi::start().unwrap();
+    let id = server.push_event("{}");
+    let rt = runtime(&server, 1);
+    within(move || rt.run_streaming(Url)).unwrap();
+    let outcomes = server.wait_outcomes(1, WAIT);
+    match &outcomes[0] {
+        Outcome::Error {
+            request_id,
+            error_type,
+            ..
+        } => {
+            assert_eq!(request_id, &id);
+            assert_eq!(error_type, "Runtime.InvalidPrelude");
+        }
+        other => panic!("expected an error, got {other:?}"),
+    }
 }

@@ -81,7 +81,7 @@ pub struct Script {
     fail_after: Option<usize>,
 }
 
-const PRELUDE: &[u8] = br#"{"statusCode":201,"headers":{"x":"y"}}"#;
+const PRELUDE: &[u8] = br#"{"statusCode":201,"headers":{"x":"y"},"cookies":[]}"#;
 
 impl Script {
     /// The script of `event`: byte 0 picks the prelude and the number of chunks, byte 1 the

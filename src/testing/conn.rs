@@ -202,6 +202,7 @@ fn handle(shared: &Shared, stream: &TcpStream, conn_id: usize, req: Request) -> 
             headers: req.headers.clone(),
             body: req.body.clone(),
             chunked: req.chunked,
+            chunk_sizes: req.chunk_sizes.clone(),
             trailers: req.trailers.clone(),
         });
         let count = state.requests.len();

@@ -22,6 +22,9 @@ pub struct RecordedRequest {
     pub body: Vec<u8>,
     /// True when the body came with `Transfer-Encoding: chunked`.
     pub chunked: bool,
+    /// The size of each chunk of a chunked body, in order (empty otherwise): how the client cut
+    /// a streamed response.
+    pub chunk_sizes: Vec<usize>,
     /// Trailers of a chunked body, in order.
     pub trailers: Vec<(String, String)>,
 }

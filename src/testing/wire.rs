@@ -42,6 +42,8 @@ pub(super) struct Request {
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
     pub chunked: bool,
+    /// The size of each chunk of a chunked body, in order.
+    pub chunk_sizes: Vec<usize>,
     pub trailers: Vec<(String, String)>,
     /// When the read that completed this request returned.
     pub received_at: Instant,
@@ -135,7 +137,7 @@ impl RequestReader {
                 let _ = stream.write_all(b"HTTP/1.1 100 Continue\r\n\r\n");
             }
         };
-        let (body, trailers, end) = match framing {
+        let (body, chunk_sizes, trailers, end) = match framing {
             BodyFraming::Length(len) => {
                 if len > MAX_REQUEST_BODY {
                     return Incoming::Bad(413, "request body too large");
@@ -149,14 +151,24 @@ impl RequestReader {
                         return Incoming::Closed;
                     }
                 }
-                (self.buf[body_start..end].to_vec(), Vec::new(), end)
+                (
+                    self.buf[body_start..end].to_vec(),
+                    Vec::new(),
+                    Vec::new(),
+                    end,
+                )
             }
             BodyFraming::Chunked => {
                 let mut decoder = ChunkedDecoder::default();
                 loop {
                     match decoder.advance(&self.buf[body_start..]) {
                         Ok(Some(used)) => {
-                            break (decoder.body, decoder.trailers, body_start + used)
+                            break (
+                                decoder.body,
+                                decoder.chunk_sizes,
+                                decoder.trailers,
+                                body_start + used,
+                            )
                         }
                         Ok(None) => {
                             send_continue(stream, self.buf.len() > body_start);
@@ -184,6 +196,7 @@ impl RequestReader {
             chunked: matches!(framing, BodyFraming::Chunked),
             headers: head.headers,
             body,
+            chunk_sizes,
             trailers,
             received_at: self.last_read,
         })
@@ -293,6 +306,7 @@ struct ChunkedDecoder {
     /// Offset of the next chunk-size line.
     pos: usize,
     body: Vec<u8>,
+    chunk_sizes: Vec<usize>,
     trailers: Vec<(String, String)>,
 }
 
@@ -345,6 +359,7 @@ impl ChunkedDecoder {
             }
             self.body
                 .extend_from_slice(&chunk_and_crlf[..size as usize]);
+            self.chunk_sizes.push(size as usize);
             self.pos = data_end + 2;
         }
     }

@@ -1,5 +1,6 @@
-//! No invocation waits for a delayed ACK, whatever the Runtime API server does with Nagle's
-//! algorithm.
+//! Local development as fast as production: no invocation waits for a delayed ACK, whatever
+//! the Runtime API server does with Nagle's algorithm, and an emulator's idle-poll 408s do not
+//! flood the log.
 //!
 //! A pipelined response POST and `GET /next` go out in one write. A server that answers each
 //! request with its own write, with Nagle on (Python's standard library, axum/hyper, and the
@@ -9,6 +10,9 @@
 //! comes back: 50 back-to-back invocations must take well under 50 × 40 ms.
 #![allow(clippy::result_large_err)]
 
+mod common;
+
+use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -156,4 +160,32 @@ fn concurrent_workers_against_a_nagle_server_do_not_stall() {
         INVOCATIONS * 2
     );
     assert!(took < BOUND, "2 × {INVOCATIONS} invocations took {took:?}");
+}
+
+#[test]
+fn idle_poll_408s_are_logged_once_and_the_next_event_is_not_held_back() {
+    let server = MockRuntimeApi::builder()
+        .idle_timeout(Duration::from_millis(20))
+        .start()
+        .unwrap();
+    let bootstrap = common::build_bootstrap("echo", &[]);
+    let mut child = Command::new(&bootstrap)
+        .env_clear()
+        .envs(server.lambda_env(&bootstrap))
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the echo bootstrap starts");
+    // About 15 idle polls answered 408.
+    std::thread::sleep(Duration::from_millis(300));
+    let id = server.push_event("after a quiet spell");
+    let outcomes = server.wait_outcomes(1, WAIT);
+    let _ = child.kill();
+    let output = child.wait_with_output().expect("the bootstrap's stderr");
+    assert_eq!(outcomes[0].request_id(), Some(id.as_str()));
+    assert_eq!(outcomes[0].body(), b"after a quiet spell");
+    let round_trip = server.round_trip(&id).expect("a round trip");
+    assert!(round_trip < Duration::from_millis(100), "{round_trip:?}");
+    let log = String::from_utf8_lossy(&output.stderr);
+    let lines = log.lines().filter(|l| l.contains("408")).count();
+    assert_eq!(lines, 1, "one line about 408s:\n{log}");
 }
