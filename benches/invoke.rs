@@ -16,7 +16,7 @@
 //! `scripts/bench.sh`); any that is unset is built here with the `bench` profile into
 //! `target/lz-bench-bootstraps`. `$LZ_BENCH_RUNTIMES` (comma-separated names) runs a subset;
 //! `$LZ_BENCH_CPU` picks the CPU (`none`: no pinning). Events: see `mock::bench_events`
-//! (`$LZ_EVENTS_DIR` overrides `../shared/events`).
+//! (`$LZ_EVENTS_DIR` overrides `tests/events`).
 
 #[path = "support/mock.rs"]
 mod mock;

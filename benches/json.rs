@@ -27,18 +27,19 @@ use lambda_zero::json::{json_fn, simd_json, JsonWriter, ProxyResponse, Typed, Ty
 use lambda_zero::{Config, Context, Error, Handler};
 use serde::{Deserialize, Serialize};
 
-fn shared(name: &str) -> Vec<u8> {
-    let path = format!("{}/../shared/events/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read(&path)
-        .unwrap_or_else(|e| panic!("{path}: {e} (../shared/events must sit beside the repository)"))
+/// The AWS sample events, in the repository (see `tests/events/SOURCE.md`).
+const EVENTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/events");
+
+fn fixture(name: &str) -> Vec<u8> {
+    let path = format!("{EVENTS}/{name}");
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
-/// Every shared event: the generic handler counts the top-level members and answers
+/// Every event in `tests/events`: the generic handler counts the top-level members and answers
 /// `{"members":N,"requestId":"…"}`.
 fn generic(c: &mut Criterion) {
-    let dir = format!("{}/../shared/events", env!("CARGO_MANIFEST_DIR"));
-    let mut names: Vec<String> = std::fs::read_dir(&dir)
-        .expect("../shared/events")
+    let mut names: Vec<String> = std::fs::read_dir(EVENTS)
+        .expect(EVENTS)
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
         .filter(|n| n.ends_with(".json"))
         .collect();
@@ -54,7 +55,7 @@ fn generic(c: &mut Criterion) {
     });
     let mut group = c.benchmark_group("json_generic");
     for name in &names {
-        let event = shared(name);
+        let event = fixture(name);
         let label = name
             .trim_start_matches("example-")
             .trim_end_matches(".json");
@@ -276,7 +277,7 @@ fn api_gateway(c: &mut Criterion) {
         std::env::remove_var("LAMBDA_ZERO_JSON_STAGE1");
         typed
     };
-    let has_avx2 = lambda_zero::json::fuzzing::Stage1::all()
+    let has_avx2 = lambda_zero::__private::json::Stage1::all()
         .iter()
         .any(|s| s.name() == "avx2");
     let mut typed_avx2 = typed_with("avx2");
@@ -314,7 +315,7 @@ fn api_gateway(c: &mut Criterion) {
         "example-apigw-v2-request-iam.json",
         "lambda-http/apigw_v2_proxy_request.json",
     ] {
-        let event = shared(name);
+        let event = fixture(name);
         let label = name
             .trim_start_matches("lambda-http/")
             .trim_start_matches("example-")
@@ -404,7 +405,7 @@ fn api_gateway(c: &mut Criterion) {
         );
         // lambda-zero's own stage 1 alone, each kernel this CPU runs (what the typed rows
         // build on): no copy, the event indexed where it lies.
-        for mut stage1 in lambda_zero::json::fuzzing::Stage1::all() {
+        for mut stage1 in lambda_zero::__private::json::Stage1::all() {
             let row = format!("floor-stage1-{}", stage1.name());
             group.bench_with_input(BenchmarkId::new(row, label), &event, |b, event| {
                 b.iter(|| black_box(stage1.index(black_box(event))))

@@ -9,9 +9,9 @@ use std::hint::black_box;
 use std::path::Path;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use lambda_zero::proto::body::Reader;
-use lambda_zero::proto::request::{self, Writer};
-use lambda_zero::proto::{Endpoint, MAX_EVENT_BODY};
+use lambda_zero::__private::proto::body::Reader;
+use lambda_zero::__private::proto::request::{self, Writer};
+use lambda_zero::__private::proto::{Endpoint, MAX_EVENT_BODY};
 
 /// A `/next` head as the Runtime API sends it, ending in `framing` (one header line).
 fn next_head(framing: &str) -> Vec<u8> {

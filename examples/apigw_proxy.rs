@@ -67,8 +67,8 @@ impl Handler for Proxy {
     }
 }
 
-fn main() {
-    lambda_zero::run_handler(Proxy {
+fn main() -> Result<(), lambda_zero::RuntimeError> {
+    lambda_zero::Runtime::from_env()?.run(Proxy {
         out: Vec::with_capacity(4096),
     })
 }
@@ -86,7 +86,7 @@ mod tests {
         };
         let mut event = std::fs::read(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../shared/events/example-apigw-request.json"
+            "/tests/events/example-apigw-request.json"
         ))
         .unwrap();
         let out = proxy.handle(&mut event, &ctx).unwrap();

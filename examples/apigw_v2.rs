@@ -91,8 +91,8 @@ impl TypedHandler for Hello {
     }
 }
 
-fn main() {
-    lambda_zero::run_handler(Typed::new(Hello))
+fn main() -> Result<(), lambda_zero::RuntimeError> {
+    lambda_zero::Runtime::from_env()?.run(Typed::new(Hello))
 }
 
 #[cfg(test)]
@@ -114,17 +114,17 @@ mod tests {
         Ok((response, body))
     }
 
-    fn shared_event() -> String {
+    fn sample_event() -> String {
         let path = concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../shared/events/example-apigw-v2-request-no-authorizer.json"
+            "/tests/events/example-apigw-v2-request-no-authorizer.json"
         );
         std::fs::read_to_string(path).unwrap()
     }
 
     #[test]
     fn greets_with_path_query_and_header() {
-        let (response, body) = invoke(&shared_event()).unwrap();
+        let (response, body) = invoke(&sample_event()).unwrap();
         assert_eq!(response["statusCode"], 200);
         assert_eq!(response["headers"]["content-type"], "application/json");
         assert_eq!(response["isBase64Encoded"], false);
@@ -133,7 +133,7 @@ mod tests {
         assert_eq!(body["userAgent"], "curl/7.58.0");
         assert_eq!(body["requestId"], "LV7fzho-PHcEJPw=");
 
-        let event = shared_event()
+        let event = sample_event()
             .replace(r#""rawPath": "/""#, r#""rawPath": "/h\u00e9llo""#)
             .replace(
                 r#""isBase64Encoded": false"#,
@@ -147,7 +147,7 @@ mod tests {
     #[test]
     fn other_methods_get_405_and_bad_events_a_clear_error() {
         let (response, body) =
-            invoke(&shared_event().replace(r#""method": "GET""#, r#""method": "POST""#)).unwrap();
+            invoke(&sample_event().replace(r#""method": "GET""#, r#""method": "POST""#)).unwrap();
         assert_eq!(response["statusCode"], 405);
         assert_eq!(response["headers"]["allow"], "GET");
         assert_eq!(body["message"], "use GET");

@@ -24,6 +24,6 @@ fn handle<'a>(event: &'a mut [u8], ctx: &Context<'_>) -> Result<&'a [u8], Error>
     }
 }
 
-fn main() {
-    lambda_zero::run_handler(handler_fn(handle))
+fn main() -> Result<(), lambda_zero::RuntimeError> {
+    lambda_zero::Runtime::from_env()?.run(handler_fn(handle))
 }

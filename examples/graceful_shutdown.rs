@@ -33,27 +33,21 @@ impl Handler for Counting {
 
 // `lambda_zero::Error` keeps its message inline (no allocation when an invocation fails).
 #[allow(clippy::result_large_err)]
-fn main() {
+fn main() -> Result<(), lambda_zero::RuntimeError> {
     let served = Arc::new(AtomicU64::new(0));
     let seen = served.clone();
     // One handler per worker under Lambda Managed Instances (`AWS_LAMBDA_MAX_CONCURRENCY`),
     // all counting into the same total; the plain loop otherwise.
-    let result = Runtime::from_env().and_then(|runtime| {
-        runtime
-            .on_shutdown(move || {
-                println!(
-                    "shutting down after {} invocations",
-                    seen.load(Ordering::Relaxed)
-                )
+    Runtime::from_env()?
+        .on_shutdown(move || {
+            println!(
+                "shutting down after {} invocations",
+                seen.load(Ordering::Relaxed)
+            )
+        })
+        .run_with_init(move |_| {
+            Ok(Counting {
+                served: served.clone(),
             })
-            .run_concurrent(move |_| {
-                Ok(Counting {
-                    served: served.clone(),
-                })
-            })
-    });
-    if let Err(e) = result {
-        eprintln!("{e}");
-        std::process::exit(1);
-    }
+        })
 }

@@ -7,7 +7,7 @@
 //!
 //! Starts [`MockRuntimeApi`] on loopback, spawns the bootstrap with `AWS_LAMBDA_RUNTIME_API`
 //! and the usual `AWS_LAMBDA_*` variables, and serves it `N` events: a real API Gateway request
-//! (from `../shared/events` beside the repository, `$LZ_EVENTS_DIR`, or `--event`), small JSON
+//! (from the repository's `tests/events`, `$LZ_EVENTS_DIR`, or `--event`), small JSON
 //! documents and large ones of `--size` bytes, interleaved. It prints the first responses,
 //! checks that every response equals its event (what the echo bootstrap must do), and prints
 //! the round trip per invocation seen by the server: from just before the event is written to
@@ -29,7 +29,7 @@ const USAGE: &str =
   --events N         how many invocations to serve (default 3000)
   --size BYTES       size of the large events, at least 64 (default 65536)
   --event FILE       the API Gateway event to serve (default: example-apigw-request.json from
-                     $LZ_EVENTS_DIR, else ../shared/events beside the repository)";
+                     $LZ_EVENTS_DIR, else the repository's tests/events)";
 
 /// Refuse runs that would hold more than this many response bytes for the final check.
 const MAX_HELD_BYTES: u64 = 2 << 30;
@@ -78,8 +78,8 @@ fn run() -> Result<(), String> {
     let args = parse_args()?;
     let apigw = std::fs::read(&args.event).map_err(|e| {
         format!(
-            "cannot read the API Gateway event {}: {e}\n  put the AWS event fixtures at \
-             ../shared/events beside the repository, set LZ_EVENTS_DIR, or pass --event FILE",
+            "cannot read the API Gateway event {}: {e}\n  the AWS event fixtures live in \
+             tests/events in the repository; set LZ_EVENTS_DIR or pass --event FILE to use others",
             args.event.display()
         )
     })?;
@@ -365,7 +365,7 @@ fn parse_args() -> Result<Args, String> {
     }
     let event = event.unwrap_or_else(|| {
         let dir = std::env::var_os("LZ_EVENTS_DIR").map_or_else(
-            || Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/events"),
+            || Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/events"),
             PathBuf::from,
         );
         dir.join("example-apigw-request.json")

@@ -97,8 +97,8 @@ impl JsonHandler for Batch {
     }
 }
 
-fn main() {
-    lambda_zero::run_handler(Json::new(Batch::new()))
+fn main() -> Result<(), lambda_zero::RuntimeError> {
+    lambda_zero::Runtime::from_env()?.run(Json::new(Batch::new()))
 }
 
 #[cfg(test)]
@@ -140,10 +140,10 @@ mod tests {
     }
 
     #[test]
-    fn the_shared_example_event_fails_its_non_order_body() {
+    fn the_aws_example_event_fails_its_non_order_body() {
         let path = concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../shared/events/example-sqs-event.json"
+            "/tests/events/example-sqs-event.json"
         );
         let response = invoke(&std::fs::read_to_string(path).unwrap()).unwrap();
         let failures = response["batchItemFailures"].as_array().unwrap();

@@ -17,7 +17,8 @@
 # N1/N2 (2000/12000) run lengths; LZ_BENCH_SKIP_CRITERION=1, LZ_BENCH_SKIP_ARM64=1.
 # Installs what it needs on Debian (strace, valgrind, zip, gcc-aarch64-linux-gnu, rustup targets).
 # To measure a fixed commit while the work tree changes: git archive it into a directory, run
-# this script there with LZ_EVENTS_DIR=<repo>/../shared/events and LZ_BENCH_COMMIT=<hash>.
+# this script there with LZ_BENCH_COMMIT=<hash> (the archive carries tests/events; for a commit
+# older than that folder, also LZ_EVENTS_DIR=<a checkout's tests/events>).
 set -euo pipefail
 START=$(date +%s)
 . "$(dirname "$0")/bench-lib.sh"
@@ -31,7 +32,7 @@ need valgrind valgrind
 need zip zip
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 if [ -n "${LZ_BENCH_COMMIT:-}" ]; then
-    COMMANDS=("LZ_EVENTS_DIR=${LZ_EVENTS_DIR:-../shared/events} LZ_BENCH_COMMIT=$LZ_BENCH_COMMIT scripts/bench.sh   # in a git archive of that commit")
+    COMMANDS=("${LZ_EVENTS_DIR:+LZ_EVENTS_DIR=$LZ_EVENTS_DIR }LZ_BENCH_COMMIT=$LZ_BENCH_COMMIT scripts/bench.sh   # in a git archive of that commit")
 else
     COMMANDS=("scripts/bench.sh")
 fi

@@ -6,8 +6,8 @@
 #
 #   scripts/demo.sh [--events N] [--size BYTES] [--event FILE]
 #
-# Needs the AWS event fixtures at ../shared/events beside the repository (or LZ_EVENTS_DIR, or
-# --event FILE). Respects CARGO_TARGET_DIR.
+# Serves the AWS event fixtures in tests/events (LZ_EVENTS_DIR or --event FILE to use others).
+# Respects CARGO_TARGET_DIR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -7,7 +7,6 @@ use crate::proto::{EndpointError, ProtoError};
 
 /// An error that ends [`crate::Runtime::run`]. Everything recoverable (a dropped connection, a
 /// bad event, a 410 for a late response) is handled inside the loop and only logged.
-#[derive(Debug)]
 pub enum RuntimeError {
     /// `AWS_LAMBDA_RUNTIME_API` is not set.
     MissingEndpoint,
@@ -38,9 +37,17 @@ pub enum RuntimeError {
     Protocol(ProtoError),
     /// The function's initialisation failed (reported to `/runtime/init/error`).
     InitFailed(Box<crate::Error>),
-    /// A worker of [`crate::Runtime::run_concurrent`] could not be started (its thread or its
+    /// A worker of [`crate::Runtime::run_with_init`] could not be started (its thread or its
     /// event queue), or its thread ended without returning.
     Worker(io::Error),
+}
+
+/// The message, as for [`fmt::Display`]: a `main` that returns `Result<(), RuntimeError>` then
+/// prints `Error: ` and a sentence that says what to do, not a struct dump.
+impl fmt::Debug for RuntimeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
 }
 
 impl fmt::Display for RuntimeError {

@@ -33,6 +33,25 @@ pub trait Handler {
     fn handle<'a>(&'a mut self, event: &'a mut [u8], ctx: &Context<'_>) -> Result<&'a [u8], Error>;
 }
 
+/// The kinds of handler, as the marker types of [`Function`]: each picks the loop that serves
+/// it. You never name them; the compiler infers them from the handler's trait.
+pub mod kind {
+    /// A [`Handler`](crate::Handler): the response is sent whole.
+    #[derive(Debug)]
+    pub enum Buffered {}
+    /// A [`StreamingHandler`](crate::StreamingHandler): the response is streamed in chunks.
+    #[derive(Debug)]
+    pub enum Streaming {}
+}
+
+/// What [`Runtime::run`](crate::Runtime::run) and
+/// [`Runtime::run_with_init`](crate::Runtime::run_with_init) serve: every [`Handler`] (kind
+/// [`kind::Buffered`]) and every [`StreamingHandler`](crate::StreamingHandler) (kind
+/// [`kind::Streaming`]). Implemented for both, and only for them; the kind is inferred.
+pub trait Function<K>: crate::runtime::Dispatch<K> {}
+
+impl<K, T: crate::runtime::Dispatch<K>> Function<K> for T {}
+
 /// A closure usable with [`crate::run`]: event bytes in, response bytes out.
 ///
 /// Implemented for every `FnMut(&[u8]) -> &[u8]`, so `lambda_zero::run(|event: &[u8]| event)`
@@ -123,7 +142,7 @@ pub struct Config {
     pub log_level: String,
     /// `AWS_LAMBDA_MAX_CONCURRENCY`: how many invocations Lambda may hand this execution
     /// environment at once (Lambda Managed Instances); 0 when unset, as on default Lambda,
-    /// where there is one at a time. [`crate::Runtime::run_concurrent`] runs that many.
+    /// where there is one at a time. [`crate::Runtime::run_with_init`] runs that many.
     pub max_concurrency: u32,
 }
 

@@ -53,7 +53,7 @@ pub(crate) fn is_json() -> bool {
 /// text line among JSON ones): `panicked at src/main.rs:7:5: message`. Without the thread's
 /// name: `std::thread::current` made the arm64 glibc bootstrap's code 4.4 KiB larger (its text
 /// segment, `scripts/build-arm64.sh` then `readelf -lW`), and the name is `main` but under
-/// `run_concurrent`.
+/// `Runtime::run_with_init`.
 pub(crate) fn panic(info: &std::panic::PanicHookInfo<'_>) {
     let payload = info.payload_as_str().unwrap_or("Box<dyn Any>");
     match info.location() {

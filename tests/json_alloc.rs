@@ -1,5 +1,5 @@
 //! The JSON adapters allocate nothing per invocation: typed and untyped handlers over every
-//! event in `../shared/events` and over generated events up to Lambda's 6 MiB limit.
+//! event in `tests/events` and over generated events up to Lambda's 6 MiB limit.
 //!
 //! A counting global allocator counts the allocations of the test thread only (a thread-local
 //! switch), and the whole check is one test function, so nothing else runs concurrently.
@@ -495,8 +495,8 @@ impl JsonHandler for Walk {
 
 // ----- events -----
 
-fn shared_events() -> Vec<(String, Vec<u8>)> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/events");
+fn sample_events() -> Vec<(String, Vec<u8>)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/events");
     let mut files: Vec<PathBuf> = Vec::new();
     let mut dirs = vec![root.clone()];
     while let Some(dir) = dirs.pop() {
@@ -512,7 +512,7 @@ fn shared_events() -> Vec<(String, Vec<u8>)> {
     files.sort();
     assert!(
         files.len() >= 40,
-        "expected the shared events in {}",
+        "expected the AWS sample events in {}",
         root.display()
     );
     files
@@ -674,8 +674,8 @@ fn json_handlers_allocate_nothing_per_invocation() {
     let (mut adapters, setup_allocs) = count(|| Adapters::new(limits()));
     println!("start-up: {setup_allocs} allocations for 6 adapters");
 
-    // 1. Every shared event, typed and untyped, from the very first invocation.
-    let events = shared_events();
+    // 1. Every sample event, typed and untyped, from the very first invocation.
+    let events = sample_events();
     println!(
         "{:<68} {:>6} {:>6} {:>6}",
         "event", "bytes", "typed", "untyped"
@@ -717,7 +717,7 @@ fn json_handlers_allocate_nothing_per_invocation() {
     // The typed responses carry what the handlers read from the events.
     let mut v2 = std::fs::read(
         Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../shared/events/example-apigw-v2-request-no-authorizer.json"),
+            .join("tests/events/example-apigw-v2-request-no-authorizer.json"),
     )
     .unwrap();
     let response = adapters.http.handle(&mut v2, &ctx).unwrap().to_vec();
@@ -839,7 +839,7 @@ fn json_handlers_allocate_nothing_per_invocation() {
     // 5. Timing: parse + typed handler + proxy response for the HTTP API example.
     let original = std::fs::read(
         Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../shared/events/example-apigw-v2-request-no-authorizer.json"),
+            .join("tests/events/example-apigw-v2-request-no-authorizer.json"),
     )
     .unwrap();
     let mut buf = original.clone();

@@ -292,7 +292,7 @@ impl InFlight {
 }
 
 #[test]
-fn run_concurrent_serves_that_many_invocations_at_once() {
+fn concurrent_workers_serve_that_many_invocations_at_once() {
     const WORKERS: u32 = 3;
     const EACH: u64 = 4;
     let server = MockRuntimeApi::start().unwrap();
@@ -304,7 +304,7 @@ fn run_concurrent_serves_that_many_invocations_at_once() {
     let rt = runtime(&server, EACH).concurrency(WORKERS);
     let (flight, count) = (in_flight.clone(), built.clone());
     let result = within(move || {
-        rt.run_concurrent(move |_config| {
+        rt.run_with_init(move |_config| {
             count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             let flight = flight.clone();
             Ok(handler_fn(move |event, _ctx| {
@@ -344,13 +344,13 @@ fn run_concurrent_serves_that_many_invocations_at_once() {
 }
 
 #[test]
-fn run_concurrent_reports_a_failed_init_once_and_takes_no_event() {
+fn concurrent_workers_report_a_failed_init_once_and_takes_no_event() {
     let server = MockRuntimeApi::start().unwrap();
     server.push_event("never handled");
     let rt = runtime(&server, 1).concurrency(4);
     let mut calls = 0;
     let result = within(move || {
-        rt.run_concurrent(move |_config| -> Result<Echo, Error> {
+        rt.run_with_init(move |_config| -> Result<Echo, Error> {
             calls += 1;
             if calls == 3 {
                 return Err(Error::function("ThirdWorker", "no room for a third pool"));
@@ -375,13 +375,13 @@ fn run_concurrent_reports_a_failed_init_once_and_takes_no_event() {
 }
 
 #[test]
-fn run_concurrent_stops_at_the_first_workers_fatal_error() {
+fn concurrent_workers_stop_at_the_first_workers_fatal_error() {
     // One worker's poll is answered 500 ("exit promptly"); the other three wait in their long
     // polls for events that never come. The runtime must not wait for them.
     let server = MockRuntimeApi::start().unwrap();
     server.script(Route::Next, 500);
     let rt = runtime(&server, 1).concurrency(4);
-    let result = within(move || rt.run_concurrent(|_| Ok(handler_fn(|event, _| Ok(event)))));
+    let result = within(move || rt.run_with_init(|_| Ok(handler_fn(|event, _| Ok(event)))));
     assert!(
         matches!(result, Err(RuntimeError::Fatal { status: 500, .. })),
         "{result:?}"
@@ -408,7 +408,7 @@ impl StreamingHandler for MeetAndStream {
 }
 
 #[test]
-fn run_concurrent_streaming_streams_that_many_responses_at_once() {
+fn concurrent_streaming_workers_stream_that_many_responses_at_once() {
     const WORKERS: u32 = 3;
     const EACH: u64 = 2;
     let server = MockRuntimeApi::start().unwrap();
@@ -418,8 +418,7 @@ fn run_concurrent_streaming_streams_that_many_responses_at_once() {
     let in_flight = InFlight::new(WORKERS);
     let rt = runtime(&server, EACH).concurrency(WORKERS);
     let flight = in_flight.clone();
-    let result =
-        within(move || rt.run_concurrent_streaming(move |_| Ok(MeetAndStream(flight.clone()))));
+    let result = within(move || rt.run_with_init(move |_| Ok(MeetAndStream(flight.clone()))));
     assert!(result.is_ok(), "{result:?}");
     assert_eq!(in_flight.most(), WORKERS, "{WORKERS} streams at once");
     let outcomes = server.wait_outcomes(ids.len(), WAIT);
@@ -434,12 +433,12 @@ fn run_concurrent_streaming_streams_that_many_responses_at_once() {
 }
 
 #[test]
-fn run_concurrent_with_one_worker_is_the_plain_loop() {
+fn one_worker_with_init_is_is_the_plain_loop() {
     let server = MockRuntimeApi::start().unwrap();
     let a = server.push_event("only");
     let rt = runtime(&server, 1).config(Config::default());
     let result = within(move || {
-        rt.run_concurrent(|_config| {
+        rt.run_with_init(|_config| {
             fn echo(e: &[u8]) -> &[u8] {
                 e
             }
@@ -594,7 +593,7 @@ fn streamed_responses_arrive_whole_and_errors_travel_in_trailers() {
     let fail = server.push_event("fail");
     let early = server.push_event("early");
     let rt = runtime(&server, 3);
-    within(move || rt.run_streaming(Pieces)).unwrap();
+    within(move || rt.run(Pieces)).unwrap();
     let outcomes = server.wait_outcomes(3, WAIT);
     let Outcome::Streamed {
         request_id,
@@ -658,7 +657,7 @@ fn http_integration_streams_carry_the_prelude() {
     let server = MockRuntimeApi::start().unwrap();
     server.push_event("{}");
     let rt = runtime(&server, 1);
-    within(move || rt.run_streaming(Url)).unwrap();
+    within(move || rt.run(Url)).unwrap();
     let outcomes = server.wait_outcomes(1, WAIT);
     let Outcome::Streamed { body, headers, .. } = &outcomes[0] else {
         panic!("{outcomes:?}")
@@ -712,7 +711,7 @@ fn an_http_prelude_without_cookies_gets_an_empty_cookie_list() {
         let server = MockRuntimeApi::start().unwrap();
         server.push_event("{}");
         let rt = runtime(&server, 1);
-        within(move || rt.run_streaming(Url(given))).unwrap();
+        within(move || rt.run(Url(given))).unwrap();
         let outcomes = server.wait_outcomes(1, WAIT);
         let Outcome::Streamed { body, .. } = &outcomes[0] else {
             panic!("{outcomes:?}")
@@ -745,7 +744,7 @@ fn a_prelude_that_is_not_an_object_fails_the_invocation() {
     let server = MockRuntimeApi::start().unwrap();
     let id = server.push_event("{}");
     let rt = runtime(&server, 1);
-    within(move || rt.run_streaming(Url)).unwrap();
+    within(move || rt.run(Url)).unwrap();
     let outcomes = server.wait_outcomes(1, WAIT);
     match &outcomes[0] {
         Outcome::Error {

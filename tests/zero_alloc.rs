@@ -316,7 +316,7 @@ fn concurrent_workers_allocate_nothing_once_warm() {
             .expect("endpoint")
             .max_invocations(EACH as u64)
             .concurrency(WORKERS)
-            .run_concurrent(|_| {
+            .run_with_init(|_| {
                 Ok(CountingWorker(Mixed {
                     own: Vec::with_capacity(256),
                 }))

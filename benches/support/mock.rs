@@ -95,7 +95,7 @@ impl Event {
 }
 
 /// The events every benchmark uses, by name: a 92 B IoT button event and a 1,230 B API
-/// Gateway (HTTP API v2) request from `events_dir` (the repository's `../shared/events`), and
+/// Gateway (HTTP API v2) request from `events_dir` (the repository's `tests/events`), and
 /// JSON documents of exactly 64 KiB and 1 MiB made of copies of that request.
 pub fn bench_events(events_dir: &Path) -> io::Result<Vec<(&'static str, Vec<u8>)>> {
     // The files end with a newline; an event is the JSON value alone (as every runtime's echo
@@ -124,12 +124,12 @@ pub fn bench_events(events_dir: &Path) -> io::Result<Vec<(&'static str, Vec<u8>)
     ])
 }
 
-/// Where the shared events are: `$LZ_EVENTS_DIR`, else `../shared/events` next to the
-/// repository root `repo`.
+/// Where the AWS sample events are: `$LZ_EVENTS_DIR`, else `tests/events` in the repository
+/// root `repo`.
 pub fn events_dir(repo: &Path) -> std::path::PathBuf {
     match std::env::var_os("LZ_EVENTS_DIR") {
         Some(dir) => dir.into(),
-        None => repo.join("../shared/events"),
+        None => repo.join("tests/events"),
     }
 }
 

@@ -1,9 +1,9 @@
 //! `proto::body::Reader` fed arbitrary responses at arbitrary split points.
 
-use lambda_zero::proto::body::Reader;
-use lambda_zero::proto::{ProtoError, MAX_EVENT_BODY};
+use lambda_zero::__private::proto::body::Reader;
+use lambda_zero::__private::proto::{ProtoError, MAX_EVENT_BODY};
 
-use lambda_zero::proto::response::Framing;
+use lambda_zero::__private::proto::response::Framing;
 
 use crate::reference::{final_head, read_message, RefMessage};
 use crate::Bytes;

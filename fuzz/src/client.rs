@@ -1,4 +1,4 @@
-//! The whole runtime loop (`Runtime::run_with_io`) against a scripted, protocol-aware server.
+//! The whole runtime loop (`__private::run_over_io`) against a scripted, protocol-aware server.
 //!
 //! The server parses every request the runtime writes (with httparse) and answers each one with
 //! the next [`Answer`] of the fuzz [`Plan`]: a well-formed or broken `/next` event, an
@@ -30,9 +30,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use arbitrary::{Arbitrary, Unstructured};
-use lambda_zero::proto::response::Head;
-use lambda_zero::proto::{ProtoError, MAX_EVENT_BODY};
-use lambda_zero::{handler_fn, Context, Error, Io, Runtime, RuntimeError};
+use lambda_zero::__private::proto::response::Head;
+use lambda_zero::__private::proto::{ProtoError, MAX_EVENT_BODY};
+use lambda_zero::__private::Io;
+use lambda_zero::{handler_fn, Context, Error, Runtime, RuntimeError};
 
 use crate::reference::{percent_decode, read_message};
 
@@ -966,7 +967,7 @@ thread_local! {
 fn final_head_at(bytes: &[u8]) -> Option<(usize, Head)> {
     let mut pos = 0;
     loop {
-        let h = lambda_zero::proto::response::parse_head(&bytes[pos..]).ok()??;
+        let h = lambda_zero::__private::proto::response::parse_head(&bytes[pos..]).ok()??;
         if !(100..200).contains(&h.status) {
             return Some((pos, h));
         }
@@ -992,14 +993,14 @@ fn httparse_request_id(bytes: &[u8]) -> Option<Vec<u8>> {
         let mut headers = [httparse::EMPTY_HEADER; 256];
         let mut r = httparse::Response::new(&mut headers);
         let window = &bytes[pos..];
-        let len = match r.parse(&window[..window.len().min(lambda_zero::proto::MAX_HEAD)]) {
+        let len = match r.parse(&window[..window.len().min(lambda_zero::__private::proto::MAX_HEAD)]) {
             Ok(httparse::Status::Complete(n)) => n,
             _ => return None,
         };
         let code = r.code?;
         if (100..200).contains(&code) {
             // The reader skips an interim response only when it is a valid head itself.
-            lambda_zero::proto::response::parse_head(window).ok()??;
+            lambda_zero::__private::proto::response::parse_head(window).ok()??;
             pos += len;
             continue;
         }
@@ -1076,7 +1077,7 @@ pub fn client(data: &[u8]) {
     }
     ALLOCATIONS.store(0, Ordering::Relaxed);
     ALLOCATED_BYTES.store(0, Ordering::Relaxed);
-    let result = runtime.run_with_io(&mut server, move |_| Ok(handler));
+    let result = lambda_zero::__private::run_over_io(runtime, &mut server, move |_| Ok(handler));
     ARMED.with(|a| a.set(false));
     let allocations = ALLOCATIONS.load(Ordering::Relaxed);
     let allocated = ALLOCATED_BYTES.load(Ordering::Relaxed);

@@ -7,9 +7,9 @@
 //! - [`next_head`]: `proto::response::parse_head` over arbitrary bytes.
 //! - [`body_reader`]: `proto::body::Reader` fed arbitrary responses at arbitrary split points,
 //!   against a reference decoder written here ([`reference`]).
-//! - [`client`]: the whole runtime loop (`Runtime::run_with_io`) against a scripted server
+//! - [`client`]: the whole runtime loop (`__private::run_over_io`) against a scripted server
 //!   answering from an `arbitrary` plan, split at arbitrary points; see [`client`](mod@client).
-//! - [`streaming`]: the response-streaming loop (`Runtime::run_streaming_with_io`) against a
+//! - [`streaming`]: the response-streaming loop (`__private::run_over_io` with a streaming handler) against a
 //!   scripted server, with handlers that stream, fail mid-stream and lose their connection; see
 //!   [`streaming`](mod@streaming).
 //! - [`request_writers`]: every request writer in `proto::request` plus `Error::new`, fed

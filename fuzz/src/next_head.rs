@@ -1,10 +1,10 @@
 //! `parse_head` over arbitrary bytes.
 
-use lambda_zero::proto::extension::registered_identifier;
-use lambda_zero::proto::response::{
+use lambda_zero::__private::proto::extension::registered_identifier;
+use lambda_zero::__private::proto::response::{
     parse_head, salvage_lambda_headers, Framing, LambdaHeaders, Span,
 };
-use lambda_zero::proto::{ProtoError, MAX_HEAD};
+use lambda_zero::__private::proto::{ProtoError, MAX_HEAD};
 
 /// The header name each Lambda span must come from, with the span.
 fn lambda_spans(l: &LambdaHeaders) -> [(&'static str, Option<Span>); 8] {

@@ -3,8 +3,8 @@
 //! They work on a whole input at once (no state machine, no split points, no buffer limits),
 //! so any disagreement with the incremental code points at the incremental code.
 
-use lambda_zero::proto::response::{parse_head, Framing, Head};
-use lambda_zero::proto::{ProtoError, MAX_HEAD};
+use lambda_zero::__private::proto::response::{parse_head, Framing, Head};
+use lambda_zero::__private::proto::{ProtoError, MAX_HEAD};
 
 /// Longest chunk-size line the runtime accepts (hex digits plus extension), as documented in
 /// `proto::body`.

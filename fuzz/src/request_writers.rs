@@ -1,11 +1,11 @@
 //! Every request writer in `proto::request`, and `Error::new`, fed arbitrary values.
 
-use lambda_zero::proto::request::{
+use lambda_zero::__private::proto::request::{
     write_chunk_size, write_error_body, write_error_head, write_error_trailers,
     write_init_error_head, write_next, write_response_head, write_streaming_head, Full, Writer,
     LAST_CHUNK,
 };
-use lambda_zero::proto::Endpoint;
+use lambda_zero::__private::proto::Endpoint;
 use lambda_zero::{Error, ErrorKind, MAX_ERROR_MESSAGE, MAX_ERROR_TYPE};
 
 use crate::reference::{

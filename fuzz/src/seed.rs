@@ -1,5 +1,5 @@
 //! The seed corpora: realistic `/next` responses around the real AWS events in
-//! `../shared/events` (beside the repository), and the inputs of the unit-test tables in
+//! `tests/events` (`../tests/events` from this package), and the inputs of the unit-test tables in
 //! `src/proto/*.rs` and `src/handler.rs`.
 //!
 //! `UPDATE_SEEDS=1 cargo test committed_seeds` in `fuzz/` writes them to `seeds/<target>/`;
@@ -13,9 +13,9 @@ use crate::client::{
 };
 use crate::{BodyInput, ClientInput, WriterInput};
 
-/// Where the real events live: `shared/events` beside the repository.
+/// Where the real events live: the main crate's `tests/events`.
 pub fn events_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/events")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/events")
 }
 
 /// `(name, bytes)` of every event JSON file, sorted by name; empty when the folder is absent.
@@ -260,7 +260,7 @@ pub fn all() -> Vec<(&'static str, String, Vec<u8>)> {
             let input = BodyInput {
                 discard,
                 eof_mode,
-                limit: lambda_zero::proto::MAX_EVENT_BODY as u64,
+                limit: lambda_zero::__private::proto::MAX_EVENT_BODY as u64,
                 capacity: if cap == 0 { 64 * 1024 } else { cap },
                 cuts: cuts.clone(),
                 response,
@@ -326,7 +326,7 @@ pub fn all() -> Vec<(&'static str, String, Vec<u8>)> {
             big_discard,
             true,
             128,
-            lambda_zero::proto::MAX_EVENT_BODY as u64,
+            lambda_zero::__private::proto::MAX_EVENT_BODY as u64,
         ),
     ));
     for (name, bytes) in api_errors() {

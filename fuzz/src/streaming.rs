@@ -1,4 +1,4 @@
-//! The response-streaming loop (`Runtime::run_streaming_with_io`) against a scripted server.
+//! The response-streaming loop (`__private::run_over_io` with a streaming handler) against a scripted server.
 //!
 //! Input layout (read with [`Bytes`], so every input decodes): one byte for the number of
 //! events (1 to 6), then per event: one byte for how its streamed `POST` is acknowledged
@@ -27,7 +27,8 @@ use std::collections::VecDeque;
 use std::io::{self, IoSlice};
 use std::time::Duration;
 
-use lambda_zero::{Context, Error, Io, ResponseStream, Runtime, RuntimeError, StreamingHandler};
+use lambda_zero::__private::Io;
+use lambda_zero::{Context, Error, ResponseStream, Runtime, RuntimeError, StreamingHandler};
 
 use crate::reference::{base64_decode, decode_chunked, Chunked};
 use crate::Bytes;
@@ -453,9 +454,8 @@ pub fn streaming(data: &[u8]) {
         requests: Vec::new(),
         calls: 0,
     };
-    let result = Runtime::new("127.0.0.1:9001")
-        .expect("a valid endpoint")
-        .run_streaming_with_io(&mut server, Scripted);
+    let runtime = Runtime::new("127.0.0.1:9001").expect("a valid endpoint");
+    let result = lambda_zero::__private::run_over_io(runtime, &mut server, |_| Ok(Scripted));
     assert!(
         matches!(result, Err(RuntimeError::Fatal { status: 500, .. })),
         "the run ends with a 500: {result:?}"

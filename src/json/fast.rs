@@ -1137,8 +1137,8 @@ mod tests {
         }
     }
 
-    fn shared_events() -> Vec<(String, Vec<u8>)> {
-        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/events");
+    fn sample_events() -> Vec<(String, Vec<u8>)> {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/events");
         let mut events = Vec::new();
         for dir in [root.to_owned(), format!("{root}/lambda-http")] {
             for entry in std::fs::read_dir(dir).unwrap() {
@@ -1163,8 +1163,8 @@ mod tests {
     }
 
     #[test]
-    fn every_shared_event_takes_the_fast_path_with_the_tape_paths_values() {
-        for (name, event) in shared_events() {
+    fn every_sample_event_takes_the_fast_path_with_the_tape_paths_values() {
+        for (name, event) in sample_events() {
             match fast_against_tape::<AnyValue, Any>(&event, Any::clone) {
                 (Outcome::Value(_), Outcome::Value(_)) => {}
                 other => panic!("{name}: {other:?}"),

@@ -4,8 +4,8 @@
 //! stage 1 alone, for the benches.
 //!
 //! ```
-//! lambda_zero::json::fuzzing::event(br#"{"rawPath":"/a","headers":{"x":"\u00e9"}}"#);
-//! lambda_zero::json::fuzzing::writer(b"\x01\x02some bytes\xff");
+//! lambda_zero::__private::json::event(br#"{"rawPath":"/a","headers":{"x":"\u00e9"}}"#);
+//! lambda_zero::__private::json::writer(b"\x01\x02some bytes\xff");
 //! ```
 
 use std::cell::RefCell;
@@ -307,7 +307,7 @@ pub(crate) fn simd_json_stage1(data: &[u8]) -> Option<Vec<u32>> {
 /// an index buffer, reused.
 ///
 /// ```
-/// use lambda_zero::json::fuzzing::Stage1;
+/// use lambda_zero::__private::json::Stage1;
 ///
 /// for mut stage1 in Stage1::all() {
 ///     // `{` `"a"` `:` `[` `1` `,` `true` `]` `}`
@@ -355,7 +355,7 @@ impl Stage1 {
 /// it, which [`event`] checks.)
 ///
 /// ```
-/// lambda_zero::json::fuzzing::stage1(br#"{"a": [1, "b\\"c", true]}"#);
+/// lambda_zero::__private::json::stage1(br#"{"a": [1, "b\\"c", true]}"#);
 /// ```
 pub fn stage1(data: &[u8]) {
     let mut index = vec![0u32; data.len() + stage1::BLOCK];
@@ -639,8 +639,8 @@ mod tests {
     }
 
     #[test]
-    fn event_entry_point_over_shared_events_and_their_mutations() {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/events");
+    fn event_entry_point_over_sample_events_and_their_mutations() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/events");
         let mut inputs: Vec<Vec<u8>> = Vec::new();
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();

@@ -17,9 +17,9 @@
 //! ```no_run
 //! use lambda_zero::json;
 //!
-//! fn main() {
+//! fn main() -> Result<(), lambda_zero::RuntimeError> {
 //!     // `{"name":"Ada"}` -> `{"greeting":"Hello, Ada!"}`
-//!     lambda_zero::run_handler(json::json_fn(|event, out, _ctx| {
+//!     lambda_zero::Runtime::from_env()?.run(json::json_fn(|event, out, _ctx| {
 //!         let name = event.get_str("name").unwrap_or("world");
 //!         out.object(|w| w.field("greeting", format_args!("Hello, {name}!")))?;
 //!         Ok(())
@@ -64,7 +64,7 @@
 
 mod de;
 mod fast;
-pub mod fuzzing;
+pub(crate) mod fuzzing;
 mod inline;
 mod proxy;
 mod stage1;

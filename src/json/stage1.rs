@@ -658,14 +658,14 @@ mod tests {
         }
     }
 
-    /// Every shared event, and each of them cut at every block boundary and around it.
+    /// Every event in `tests/events`, and each of them cut at every block boundary and around it.
     #[test]
-    fn the_index_is_simd_jsons_for_every_shared_event_and_its_cuts() {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/events");
+    fn the_index_is_simd_jsons_for_every_sample_event_and_its_cuts() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/events");
         let mut files = vec![];
         let mut dirs = vec![std::path::PathBuf::from(dir)];
         while let Some(d) = dirs.pop() {
-            for e in std::fs::read_dir(&d).expect("../shared/events") {
+            for e in std::fs::read_dir(&d).expect("tests/events") {
                 let path = e.unwrap().path();
                 if path.is_dir() {
                     dirs.push(path);

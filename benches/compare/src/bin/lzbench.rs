@@ -11,7 +11,9 @@
 //!         [--name LABEL] (added to every line as "label")
 //! ```
 //!
-//! Event names: 100B, apigw-1.2KiB, 64KiB, 1MiB (see `mock::bench_events`).
+//! Event names: 100B, apigw-1.2KiB, 64KiB, 1MiB (see `mock::bench_events`), built from the AWS
+//! sample events in `--events-dir`, else `$LZ_EVENTS_DIR`, else the repository's `tests/events`
+//! (`../../tests/events` from this package).
 
 #[path = "../../../support/mock.rs"]
 mod mock;

@@ -13,7 +13,7 @@
 use core::fmt;
 use std::io::{self, IoSlice};
 use std::panic::{self, AssertUnwindSafe};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::error::RuntimeError;
 use crate::handler::{Config, Context, Error, ErrorKind, Handler};
@@ -22,31 +22,8 @@ use crate::proto::body::{Message, Reader};
 use crate::proto::request::{self, Writer};
 use crate::proto::response::{parse_decimal, parse_head, salvage_lambda_headers, Head, Span};
 use crate::proto::{Endpoint, ProtoError, MAX_EVENT_BODY, MAX_HEAD};
-use crate::stream::{ChunkSink, ResponseStream, StreamingHandler};
 
-/// What the invocation loop needs from a connection to the Runtime API.
-///
-/// Implemented by the mio transport; tests and fuzz targets implement it with a scripted peer.
-pub trait Io {
-    /// Opens a new connection, closing any current one.
-    fn connect(&mut self) -> io::Result<()>;
-    /// Writes all of `bufs` (advancing them as it goes).
-    fn write_all(&mut self, bufs: &mut [IoSlice<'_>]) -> io::Result<()>;
-    /// Reads at least one byte into `buf`, waiting as long as needed; `Ok(0)` means the peer
-    /// closed the connection.
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize>;
-    /// [`Io::read`], but fails with [`io::ErrorKind::TimedOut`] when no byte arrives for
-    /// `idle`. Used for acknowledgements, which come at once; never for `/next`, whose long
-    /// poll has no limit. Without a clock (the default) it waits as long as `read` does.
-    fn read_within(&mut self, buf: &mut [u8], idle: Duration) -> io::Result<usize> {
-        let _ = idle;
-        self.read(buf)
-    }
-    /// Closes the current connection, if any.
-    fn close(&mut self);
-    /// Waits before a retry.
-    fn sleep(&mut self, duration: Duration);
-}
+use super::{Dispatch, Io};
 
 /// Room for a whole `/next` response: the largest head, the largest body, and slack for chunk
 /// framing that has been read but not yet squeezed out.
@@ -68,8 +45,9 @@ const CONNECT_ATTEMPTS: u32 = 10;
 const POST_ATTEMPTS: u32 = 5;
 /// Longest pause between retries.
 const MAX_BACKOFF: Duration = Duration::from_millis(500);
-/// Longest pause before polling again after a `408` (an idle poll ended by the server).
-const IDLE_POLL_BACKOFF: Duration = Duration::from_millis(8);
+/// A `/next` held at least this long before a `408` was an idle poll that the server ended (local
+/// emulators do after a few seconds), not a refusal.
+const IDLE_POLL_HELD: Duration = Duration::from_millis(50);
 /// How long an acknowledgement may keep the runtime waiting without a byte arriving before the
 /// connection is taken for lost (Lambda acknowledges at once).
 pub(crate) const ACK_TIMEOUT: Duration = Duration::from_secs(10);
@@ -82,7 +60,7 @@ pub(crate) struct Settings {
     pub max_invocations: Option<u64>,
     /// See [`ACK_TIMEOUT`]; `None`: no limit.
     pub ack_timeout: Option<Duration>,
-    /// Workers of [`crate::Runtime::run_concurrent`], when set; else the configuration's
+    /// Workers of [`crate::Runtime::run_with_init`], when set; else the configuration's
     /// `max_concurrency`.
     pub workers: Option<u32>,
     /// Set `_X_AMZN_TRACE_ID` for each invocation ([`crate::Runtime::trace_id_env`]).
@@ -91,13 +69,13 @@ pub(crate) struct Settings {
 }
 
 /// Buffers reused for the life of the process.
-struct Buffers {
+pub(super) struct Buffers {
     /// `GET /next`, written once.
     next: Vec<u8>,
     /// Request heads, error documents and acknowledgements ([`Scratch`]), in one zeroed
     /// allocation large enough to come straight from the OS as untouched pages: no `memset` and
     /// no page fault at start-up, where three small ones would be cleared by the allocator.
-    scratch: Box<[u8]>,
+    pub(super) scratch: Box<[u8]>,
 }
 
 /// Size of [`Buffers::scratch`]: the three parts, rounded up past glibc's `mmap` threshold
@@ -112,16 +90,16 @@ const SCRATCH_CAPACITY: usize = {
 };
 
 /// The parts of [`Buffers::scratch`].
-struct Scratch<'b> {
+pub(super) struct Scratch<'b> {
     /// Request heads.
-    head: &'b mut [u8],
+    pub(super) head: &'b mut [u8],
     /// Error documents.
-    error_body: &'b mut [u8],
+    pub(super) error_body: &'b mut [u8],
     /// Acknowledgements (and whatever arrives right after them).
-    ack: &'b mut [u8],
+    pub(super) ack: &'b mut [u8],
 }
 
-fn split(scratch: &mut [u8]) -> Scratch<'_> {
+pub(super) fn split(scratch: &mut [u8]) -> Scratch<'_> {
     let (head, rest) = scratch.split_at_mut(HEAD_CAPACITY);
     let (error_body, ack) = rest.split_at_mut(ERROR_BODY_CAPACITY);
     Scratch {
@@ -132,10 +110,10 @@ fn split(scratch: &mut [u8]) -> Scratch<'_> {
 }
 
 /// The receive side of `/next`: buffer, fill level, reader.
-pub(crate) struct Recv {
-    buf: Box<[u8]>,
-    filled: usize,
-    reader: Reader,
+pub struct Recv {
+    pub(super) buf: Box<[u8]>,
+    pub(super) filled: usize,
+    pub(super) reader: Reader,
 }
 
 impl Recv {
@@ -149,13 +127,13 @@ impl Recv {
 }
 
 /// What the handler produced for one invocation.
-enum Reply<'a> {
+pub(super) enum Reply<'a> {
     Response(&'a [u8]),
     Failure(Error),
 }
 
 /// How reading one response ended without a message.
-enum ReadError {
+pub(super) enum ReadError {
     /// The connection failed or closed early: reconnect and ask again.
     Connection(io::Error),
     /// The bytes are not a valid response: the connection is unusable.
@@ -163,16 +141,19 @@ enum ReadError {
 }
 
 /// One runtime: settings, buffers, the connection and its state.
-pub(crate) struct Session<I: Io> {
-    io: I,
-    settings: Settings,
-    bufs: Buffers,
-    connected: bool,
+pub struct Session<I: Io> {
+    pub(super) io: I,
+    pub(super) settings: Settings,
+    pub(super) bufs: Buffers,
+    pub(super) connected: bool,
     /// Consecutive failed `/next` polls (for the backoff).
     next_failures: u32,
     /// A `408` answer to `/next` (an idle poll timed out, as local emulators do) was logged at
     /// warning level; later ones are logged at debug level.
     told_idle: bool,
+    /// When the last `GET /next` was sent on its own (not pipelined): how long a poll answered
+    /// `408` was held.
+    poll_sent: Option<Instant>,
 }
 
 impl<I: Io> Session<I> {
@@ -197,6 +178,7 @@ impl<I: Io> Session<I> {
             connected: false,
             next_failures: 0,
             told_idle: false,
+            poll_sent: None,
         }
     }
 
@@ -220,7 +202,7 @@ impl<I: Io> Session<I> {
     }
 
     /// Runs the loop until the invocation limit (if any) is reached or a fatal error.
-    pub(crate) fn serve<D: Dispatch>(
+    pub(crate) fn serve<K, D: Dispatch<K>>(
         &mut self,
         recv: &mut Recv,
         handler: &mut D,
@@ -253,7 +235,7 @@ impl<I: Io> Session<I> {
                     self.drop_connection();
                     polling = false;
                     // A server that keeps closing connections must not make this a busy loop.
-                    self.backoff_next(MAX_BACKOFF);
+                    self.backoff_next();
                     continue;
                 }
                 Err(ReadError::Protocol(e)) => {
@@ -262,7 +244,7 @@ impl<I: Io> Session<I> {
                     if self.answer_broken_event(recv, e)? {
                         answered += 1;
                     } else {
-                        self.backoff_next(MAX_BACKOFF);
+                        self.backoff_next();
                     }
                     continue;
                 }
@@ -294,15 +276,14 @@ impl<I: Io> Session<I> {
                 } else {
                     crate::log::debug(format_args!("GET /next answered 408; polling again"));
                 }
-                // After an idle poll's 408 the pause stays short, so that the first event after a
-                // quiet spell is not held back (a server that answers 408 at once still gets no
-                // more than about a hundred polls a second).
-                let cap = if head.status == 408 {
-                    IDLE_POLL_BACKOFF
-                } else {
-                    MAX_BACKOFF
-                };
-                self.backoff_next(cap);
+                if head.status == 408 && self.poll_was_held() {
+                    // The server held the poll until its idle timeout: nothing failed, so
+                    // poll again at once and the first event after a quiet spell is not held
+                    // back. A 408 that comes at once backs off like any other refusal.
+                    self.next_failures = 0;
+                    continue;
+                }
+                self.backoff_next();
                 continue;
             }
             self.next_failures = 0;
@@ -336,6 +317,7 @@ impl<I: Io> Session<I> {
     fn send_next(&mut self, recv: &mut Recv) -> Result<(), RuntimeError> {
         recv.filled = 0;
         recv.reader.reset();
+        self.poll_sent = Some(Instant::now());
         let mut attempts = 0;
         loop {
             self.ensure_connected()?;
@@ -352,13 +334,21 @@ impl<I: Io> Session<I> {
         }
     }
 
+    /// Whether the `/next` just answered was held by the server for [`IDLE_POLL_HELD`] or more
+    /// (a pipelined poll, whose start is not timed, counts as held).
+    fn poll_was_held(&mut self) -> bool {
+        self.poll_sent
+            .take()
+            .is_none_or(|sent| sent.elapsed() >= IDLE_POLL_HELD)
+    }
+
     /// Pauses before polling again after a failed `/next`: the first retry is immediate, then
-    /// the pause doubles up to `cap`. Local emulators answer an idle poll with 408.
-    fn backoff_next(&mut self, cap: Duration) {
+    /// the pause doubles up to [`MAX_BACKOFF`]. Local emulators answer an idle poll with 408.
+    fn backoff_next(&mut self) {
         self.next_failures = self.next_failures.saturating_add(1);
         if self.next_failures > 1 {
             let shift = (self.next_failures - 2).min(16);
-            let delay = Duration::from_millis(1u64 << shift).min(cap);
+            let delay = Duration::from_millis(1u64 << shift).min(MAX_BACKOFF);
             self.io.sleep(delay);
         }
     }
@@ -409,7 +399,7 @@ impl<I: Io> Session<I> {
 
     /// Runs the handler on one event and posts its answer. Returns whether a pipelined
     /// `GET /next` is now outstanding.
-    fn invoke<H: Handler>(
+    pub(super) fn invoke<H: Handler>(
         &mut self,
         recv: &mut Recv,
         message: &Message,
@@ -454,7 +444,7 @@ impl<I: Io> Session<I> {
     /// Posts one answer (response or error) and reads its acknowledgement, sending it again on
     /// a new connection if the connection drops first. With `pipeline`, `GET /next` goes out in
     /// the same write.
-    fn post(
+    pub(super) fn post(
         &mut self,
         request_id: &[u8],
         invocation_id: Option<&[u8]>,
@@ -648,247 +638,15 @@ impl<I: Io> Session<I> {
     }
 }
 
-/// How one event becomes its answer: a buffered [`Handler`] or a [`StreamingHandler`].
-pub(crate) trait Dispatch {
-    /// Answers the event in `message`; returns whether a pipelined `GET /next` is outstanding.
-    fn dispatch<I: Io>(
-        &mut self,
-        session: &mut Session<I>,
-        recv: &mut Recv,
-        message: &Message,
-        pipeline: bool,
-    ) -> Result<bool, RuntimeError>;
-}
-
-/// A [`Handler`] whose responses are sent whole.
-pub(crate) struct Buffered<H>(pub H);
-
-impl<H: Handler> Dispatch for Buffered<H> {
-    fn dispatch<I: Io>(
-        &mut self,
-        session: &mut Session<I>,
-        recv: &mut Recv,
-        message: &Message,
-        pipeline: bool,
-    ) -> Result<bool, RuntimeError> {
-        session.invoke(recv, message, &mut self.0, pipeline)
-    }
-}
-
-/// A [`StreamingHandler`]. Streamed responses are never pipelined: the connection is closed
-/// after each one.
-pub(crate) struct Streamed<H>(pub H);
-
-impl<H: StreamingHandler> Dispatch for Streamed<H> {
-    fn dispatch<I: Io>(
-        &mut self,
-        session: &mut Session<I>,
-        recv: &mut Recv,
-        message: &Message,
-        _pipeline: bool,
-    ) -> Result<bool, RuntimeError> {
-        session.invoke_streaming(recv, message, &mut self.0)?;
-        Ok(false)
-    }
-}
-
-impl<I: Io> Session<I> {
-    /// Runs a streaming handler on one event: the head goes out with the first chunk, the end
-    /// (or the error trailers) after the handler returns; then the acknowledgement is read and
-    /// the connection closed. An error before any byte went out, or a connection that broke
-    /// mid-stream, is answered with an ordinary `/error` POST.
-    fn invoke_streaming<H: StreamingHandler>(
-        &mut self,
-        recv: &mut Recv,
-        message: &Message,
-        handler: &mut H,
-    ) -> Result<(), RuntimeError> {
-        let head = &message.head;
-        recv.filled = 0;
-        recv.reader.reset();
-        let Received {
-            head_bytes,
-            event,
-            request_id,
-            invocation_id,
-        } = Received::split(&mut recv.buf, message);
-        self.ensure_connected()?;
-        // The context is read once; an unreadable one is answered with an error POST.
-        let ctx = match context_for(head, head_bytes, &self.settings.config) {
-            Ok(ctx) => ctx,
-            Err(failure) => {
-                self.post(request_id, invocation_id, &Reply::Failure(failure), false)?;
-                return Ok(());
-            }
-        };
-        let Session {
-            ref mut io,
-            ref settings,
-            ref mut bufs,
-            ref mut connected,
-            ..
-        } = *self;
-        if settings.trace_id_env {
-            set_trace_id_env(ctx.trace_id);
-        }
-        let scratch = split(&mut bufs.scratch);
-        let mut sink = Sink {
-            io,
-            endpoint: &settings.endpoint,
-            head: scratch.head,
-            request_id,
-            invocation_id,
-            head_sent: false,
-        };
-        let mut stream = ResponseStream::new(&mut sink);
-        crate::panic_report::enter(ctx.request_id, ctx.invocation_id);
-        let result = panic::catch_unwind(AssertUnwindSafe(|| {
-            handler.handle(event, &ctx, &mut stream)
-        }));
-        crate::panic_report::leave();
-        let result =
-            result.unwrap_or_else(|payload| Err(Error::function("Panic", PanicMessage(&*payload))));
-        let (started, broken) = (stream.started(), stream.is_broken());
-        let mut content_type = [0u8; 256];
-        let ct_len = stream.content_type().len();
-        content_type[..ct_len].copy_from_slice(stream.content_type());
-        if let Err(e) = &result {
-            log(format_args!(
-                "invocation {} failed: {e}",
-                request_id.escape_ascii()
-            ));
-        }
-        let finished = if broken || (!started && result.is_err()) {
-            Err(())
-        } else {
-            sink.finish(
-                &content_type[..ct_len],
-                result.as_ref().err(),
-                scratch.error_body,
-            )
-            .map_err(|e| {
-                log(format_args!("streamed response could not be finished: {e}"));
-            })
-        };
-        if finished.is_ok() {
-            let ack = read_ack(io, scratch.ack, settings.ack_timeout);
-            io.close();
-            *connected = false;
-            return match ack {
-                Ok((ack, _)) => check_ack("POST /response (streamed)", ack.head.status),
-                Err(_) => {
-                    log(format_args!(
-                        "the connection closed or stalled before the streamed response was acknowledged"
-                    ));
-                    Ok(())
-                }
-            };
-        }
-        if broken || started {
-            io.close();
-            *connected = false;
-        }
-        let failure = match result {
-            Err(e) => e,
-            Ok(()) => Error::runtime(
-                "StreamInterrupted",
-                "the connection failed while the response was streamed",
-            ),
-        };
-        self.post(request_id, invocation_id, &Reply::Failure(failure), false)?;
-        Ok(())
-    }
-}
-
-/// Sends a streamed response through the session's connection.
-struct Sink<'x, I: Io> {
-    io: &'x mut I,
-    endpoint: &'x Endpoint,
-    head: &'x mut [u8],
-    request_id: &'x [u8],
-    invocation_id: Option<&'x [u8]>,
-    head_sent: bool,
-}
-
-impl<I: Io> Sink<'_, I> {
-    /// Writes the head if it is still due, then `tail`, into `w`'s buffer.
-    fn head_into(&self, w: &mut Writer<'_>, content_type: &[u8]) -> io::Result<()> {
-        if self.head_sent {
-            return Ok(());
-        }
-        request::write_streaming_head(
-            w,
-            self.endpoint,
-            self.request_id,
-            self.invocation_id,
-            content_type,
-        )
-        .map_err(|_| buffer_full())
-    }
-
-    /// Ends the stream: the last chunk, with the error trailers if `error` is set.
-    fn finish(
-        &mut self,
-        content_type: &[u8],
-        error: Option<&Error>,
-        scratch: &mut [u8],
-    ) -> io::Result<()> {
-        let mut body = Writer::new(scratch);
-        if let Some(error) = error {
-            request::write_error_body(&mut body, error.error_type(), error.message())
-                .map_err(|_| buffer_full())?;
-        }
-        let body = body.written();
-        let head = core::mem::take(&mut self.head);
-        let mut w = Writer::new(head);
-        let wrote = self.head_into(&mut w, content_type).and_then(|()| {
-            match error {
-                None => w.push(request::LAST_CHUNK),
-                Some(error) => request::write_error_trailers(&mut w, error.error_type(), body),
-            }
-            .map_err(|_| buffer_full())
-        });
-        let n = w.len();
-        self.head_sent = true;
-        let sent = wrote.and_then(|()| self.io.write_all(&mut [IoSlice::new(&head[..n])]));
-        self.head = head;
-        sent
-    }
-}
-
-impl<I: Io> ChunkSink for Sink<'_, I> {
-    fn send_chunk(&mut self, content_type: &[u8], parts: &[&[u8]]) -> io::Result<()> {
-        let head = core::mem::take(&mut self.head);
-        let mut w = Writer::new(head);
-        let len: usize = parts.iter().map(|p| p.len()).sum();
-        let wrote = self
-            .head_into(&mut w, content_type)
-            .and_then(|()| request::write_chunk_size(&mut w, len).map_err(|_| buffer_full()));
-        let n = w.len();
-        let sent = wrote.and_then(|()| {
-            let mut slices = [IoSlice::new(&[]); 6];
-            slices[0] = IoSlice::new(&head[..n]);
-            for (slot, part) in slices[1..5].iter_mut().zip(parts) {
-                *slot = IoSlice::new(part);
-            }
-            slices[5] = IoSlice::new(b"\r\n");
-            self.head_sent = true;
-            self.io.write_all(&mut slices)
-        });
-        self.head = head;
-        sent
-    }
-}
-
 /// What [`Session::post`] leaves behind: whether a pipelined `GET /next` is outstanding, and
 /// the bytes in the ack buffer that arrived after the acknowledgement.
-struct Posted {
+pub(super) struct Posted {
     polling: bool,
     bytes: Option<core::ops::Range<usize>>,
 }
 
 /// Connects, retrying with a growing pause; fails after [`CONNECT_ATTEMPTS`].
-fn connect_with_retry<I: Io>(
+pub(super) fn connect_with_retry<I: Io>(
     io: &mut I,
     connected: &mut bool,
     host: &str,
@@ -916,7 +674,7 @@ fn connect_with_retry<I: Io>(
 
 /// A fixed buffer was too small (only a request id longer than a whole head can cause it).
 /// Built from a bare kind: an `io::Error` with a message would allocate.
-fn buffer_full() -> io::Error {
+pub(super) fn buffer_full() -> io::Error {
     io::ErrorKind::OutOfMemory.into()
 }
 
@@ -928,7 +686,7 @@ fn is_retryable(status: u16) -> bool {
 
 /// Acknowledgement statuses: 2xx is success; 400/403/404/410/413 concern only this invocation
 /// (logged, the loop goes on); 500 means the sandbox must stop.
-fn check_ack(what: &'static str, status: u16) -> Result<(), RuntimeError> {
+pub(super) fn check_ack(what: &'static str, status: u16) -> Result<(), RuntimeError> {
     match status {
         200..=299 => Ok(()),
         500 => Err(RuntimeError::Fatal {
@@ -962,7 +720,7 @@ fn check_ack(what: &'static str, status: u16) -> Result<(), RuntimeError> {
 /// [`ACK_BODY_LIMIT`]). Returns it with how far `buf` is filled: bytes past the message's `end`
 /// arrived with it (a pipelined `/next` answer). A pause of `idle` (if given) with no byte
 /// arriving is a lost connection.
-fn read_ack<I: Io>(
+pub(super) fn read_ack<I: Io>(
     io: &mut I,
     buf: &mut [u8],
     idle: Option<Duration>,
@@ -1013,17 +771,17 @@ fn read_message<I: Io>(
 }
 
 /// An event in the receive buffer, taken apart.
-struct Received<'b> {
+pub(super) struct Received<'b> {
     /// The `/next` response head, which the header spans point into.
-    head_bytes: &'b [u8],
+    pub(super) head_bytes: &'b [u8],
     /// The event, for the handler to read and change in place.
-    event: &'b mut [u8],
-    request_id: &'b [u8],
-    invocation_id: Option<&'b [u8]>,
+    pub(super) event: &'b mut [u8],
+    pub(super) request_id: &'b [u8],
+    pub(super) invocation_id: Option<&'b [u8]>,
 }
 
 impl<'b> Received<'b> {
-    fn split(buf: &'b mut [u8], message: &Message) -> Received<'b> {
+    pub(super) fn split(buf: &'b mut [u8], message: &Message) -> Received<'b> {
         let (head_bytes, rest) = buf.split_at_mut(message.body.start);
         let head_bytes: &'b [u8] = head_bytes;
         let lambda = &message.head.lambda;
@@ -1039,7 +797,11 @@ impl<'b> Received<'b> {
 
 /// Builds the handler's context from the head's spans. Fails only on a request id that is not
 /// UTF-8 (the other headers then read as absent).
-fn context_for<'a>(head: &Head, bytes: &'a [u8], config: &'a Config) -> Result<Context<'a>, Error> {
+pub(super) fn context_for<'a>(
+    head: &Head,
+    bytes: &'a [u8],
+    config: &'a Config,
+) -> Result<Context<'a>, Error> {
     let text = |span: Option<Span>| span.and_then(|s| core::str::from_utf8(s.get(bytes)).ok());
     let request_id = head
         .lambda
@@ -1070,7 +832,7 @@ fn context_for<'a>(head: &Head, bytes: &'a [u8], config: &'a Config) -> Result<C
 
 /// Sets `_X_AMZN_TRACE_ID` to the invocation's trace id, or removes it when there is none
 /// (a value `setenv` cannot take, with a NUL, counts as none).
-fn set_trace_id_env(trace_id: Option<&str>) {
+pub(super) fn set_trace_id_env(trace_id: Option<&str>) {
     const NAME: &str = "_X_AMZN_TRACE_ID";
     match trace_id {
         Some(id) if !id.contains('\0') => std::env::set_var(NAME, id),
@@ -1202,7 +964,7 @@ mod tests {
         fn echo(event: &[u8]) -> &[u8] {
             event
         }
-        let mut echo = Buffered(crate::handler::EventFnHandler(echo));
+        let mut echo = crate::handler::EventFnHandler(echo);
         session.serve(&mut recv, &mut echo)
     }
 
