@@ -10,42 +10,65 @@
 //! ```
 //!
 //! A handler takes the event bytes and returns the response bytes, borrowed: from the event, from
-//! the handler's own reused buffer, or `'static`. For state across invocations implement
-//! [`Handler`]; for errors and the invocation's [`Context`] use [`handler_fn`]; for fallible
-//! start-up use [`run_with_init`] (failures are reported to `/runtime/init/error`). With the
-//! `json` feature (on by default), [`json`] parses events in place with simd-json and writes JSON
-//! responses without allocating. With the `graceful-shutdown` feature, `Runtime::on_shutdown`
-//! runs a hook when Lambda shuts the execution environment down.
+//! the handler's own reused buffer, or `'static`. Everything beyond the one-liner goes through
+//! one builder, [`Runtime`], whose settings all compose:
+//!
+//! ```no_run
+//! use lambda_zero::{handler_fn, Runtime, RuntimeError};
+//!
+//! fn main() -> Result<(), RuntimeError> {
+//!     Runtime::from_env()?          // AWS_LAMBDA_RUNTIME_API, the function's Config
+//!         .pipelining(true)         // settings: concurrency, on_shutdown, ack_timeout, ...
+//!         .run_with_init(|_config| Ok(handler_fn(|event, _ctx| Ok(event))))
+//! }
+//! ```
+//!
+//! | You write | Run it with |
+//! |---|---|
+//! | a closure from event bytes to response bytes | [`run`] |
+//! | a closure over the event and its [`Context`], through [`handler_fn`] | [`Runtime::run`] |
+//! | `impl` [`Handler`] (state across invocations) | [`Runtime::run`] |
+//! | `impl` [`StreamingHandler`] (response streaming, function URLs) | [`Runtime::run`] |
+//! | a fallible init, or one handler per worker (Lambda Managed Instances) | [`Runtime::run_with_init`] |
+//!
+//! The handler's kind picks the loop ([`Function`]); [`Runtime::concurrency`] (by default
+//! `AWS_LAMBDA_MAX_CONCURRENCY`) picks how many run at once. With the `json` feature (on by
+//! default), [`json`] parses events in place with simd-json, reads them into serde types
+//! borrowed from the event, and writes JSON responses without allocating. With
+//! `graceful-shutdown`, [`Runtime::on_shutdown`] runs a hook when Lambda shuts the environment
+//! down. With `testing`, [`testing`] is a mock Runtime API to test a function end to end.
 //!
 //! ## Layers
 //!
 //! ```text
-//!   your handler          Handler / handler_fn / run(|event| ..)         handler.rs
+//!   your handler          Handler / StreamingHandler / handler_fn / run  handler.rs, stream.rs
 //!        │  &mut [u8] event, &Context  →  &[u8] response | Error
-//!   runtime loop          next → handle → respond (+ next, pipelined)     runtime.rs
-//!        │  generic over `Io`: connect / writev / read / sleep
+//!   runtime               Runtime builder; one loop: next → handle →     runtime/
+//!        │                respond (+ next, pipelined); workers
+//!        │  generic over Io: connect / writev / read / sleep
 //!   ┌────┴──────────────┐
 //!   proto (sans-IO)      transport (the only mio user)                    proto/, transport.rs
 //!   request heads,       one TcpStream, edge-triggered epoll,
-//!   httparse heads,      writev + epoll_wait + read per invocation
-//!   in-place chunked
+//!   httparse heads,      writev + epoll_wait + read per invocation,
+//!   in-place chunked     delayed ACKs forced out (TCP_QUICKACK)
 //!
 //!   json (feature)       Json: simd-json tape, a Value view to navigate    json/
 //!                        Typed: stage 1 (AVX-512 / AVX2 here, else
 //!                        simd-json's) → one validating serde pass
 //!                        JsonWriter / ProxyResponse into a reused buffer
+//!   testing (feature)    MockRuntimeApi: the Runtime API on loopback       testing/
 //! ```
 //!
-//! - [`proto`] never touches sockets, the clock or the environment: every parser and writer is
-//!   tested at every split point and fuzzed on its own.
+//! - The protocol code never touches sockets, the clock or the environment: every parser and
+//!   writer is tested at every split point and fuzzed on its own.
 //! - Every received event gets exactly one response or error POST, also across a dropped
 //!   connection (the event stays in the receive buffer until its answer is acknowledged, and is
 //!   answered again on a new connection if needed).
-//! - `unsafe` is denied everywhere but in one module, the typed JSON path's x86_64 stage 1
-//!   (`json/stage1.rs`): the SIMD loads and stores of a 64-byte block, and the call into the
-//!   code compiled for AVX2 or AVX-512 once the CPU is known to have it. Its output is checked
-//!   against a byte-at-a-time classifier and against simd-json's by tests and by the
-//!   `json_event` fuzz target.
+//! - `unsafe` is denied everywhere but in two places, each block with a `SAFETY` comment: the
+//!   typed JSON path's x86_64 stage 1 (`json/stage1.rs`: the SIMD loads and stores of a 64-byte
+//!   block, and the call into the code compiled for AVX2 or AVX-512 once the CPU is known to
+//!   have it; checked against a byte-at-a-time classifier and simd-json's by tests and by the
+//!   `json_event` fuzz target), and the one `setsockopt(TCP_QUICKACK)` in `transport.rs`.
 //! - Nothing the server or the handler sends can make the runtime panic: bad input is logged
 //!   and, where the protocol allows, reported to Lambda. A handler panic becomes that
 //!   invocation's `Function.Panic` error, with `panic = "unwind"` and with `panic = "abort"`.
