@@ -9,59 +9,20 @@
 // `lambda_zero::Error` is inline by design (no allocation on the error path).
 #![allow(clippy::result_large_err)]
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use lambda_zero::testing::{Fault, Invocation, MockRuntimeApi, Outcome, Route};
 use lambda_zero::{Context, Error, Handler, Runtime, MAX_EVENT_BODY};
 
-struct Counting;
-
-static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
-
-/// The tests share [`ALLOCATIONS`]: one at a time.
-static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-thread_local! {
-    static COUNTED: Cell<bool> = const { Cell::new(false) };
-}
-
-fn note_allocation() {
-    if COUNTED.try_with(Cell::get).unwrap_or(false) {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-    }
-}
-
-// SAFETY: every method forwards to `System` with the caller's arguments unchanged, so `System`'s
-// guarantees hold; the counting touches only an atomic and a const-initialised thread local
-// (neither allocates, so there is no re-entry).
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        note_allocation();
-        // SAFETY: forwarded as is; the caller upholds `GlobalAlloc::alloc`'s contract.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        note_allocation();
-        // SAFETY: forwarded as is.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        note_allocation();
-        // SAFETY: forwarded as is; `ptr` came from this allocator, i.e. from `System`.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: forwarded as is; `ptr` came from `System`.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
+#[path = "common/counting.rs"]
+mod counting;
 
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: counting::Counting = counting::Counting;
+
+/// The tests share the process-wide count: one at a time.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// Echoes the event, or fails when it starts with `ERR` (a typed error, posted to `/error`),
 /// or answers from its own reused buffer when it starts with `OWN`.
@@ -109,7 +70,7 @@ fn size_for(i: usize, rng: &mut u64) -> usize {
 /// records no requests (so that serving them does not slow the run down).
 fn counting_alone() -> (std::sync::MutexGuard<'static, ()>, MockRuntimeApi) {
     let alone = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    ALLOCATIONS.store(0, Ordering::Relaxed);
+    counting::reset_total();
     let server = MockRuntimeApi::builder()
         .record_requests(false)
         .start()
@@ -127,17 +88,17 @@ fn allocations_after_start_up(runtime: Runtime) -> u64 {
                 own: Vec::with_capacity(256),
             };
             // Start-up is over: buffers are allocated and the connection is open.
-            COUNTED.with(|c| c.set(true));
+            counting::arm(true);
             Ok(handler)
         });
-        COUNTED.with(|c| c.set(false));
+        counting::arm(false);
         result
     });
     runner
         .join()
         .expect("runtime thread")
         .expect("runtime finished cleanly");
-    ALLOCATIONS.load(Ordering::Relaxed)
+    counting::total()
 }
 
 #[test]
@@ -279,7 +240,7 @@ struct CountingWorker(Mixed);
 
 impl Handler for CountingWorker {
     fn handle<'a>(&'a mut self, event: &'a mut [u8], ctx: &Context<'_>) -> Result<&'a [u8], Error> {
-        COUNTED.with(|c| c.set(true));
+        counting::arm(true);
         self.0.handle(event, ctx)
     }
 }
@@ -325,7 +286,7 @@ fn concurrent_workers_allocate_nothing_once_warm() {
     .join()
     .expect("runtime thread");
     result.expect("every worker finished cleanly");
-    let allocations = ALLOCATIONS.load(Ordering::Relaxed);
+    let allocations = counting::total();
     let outcomes = server.wait_outcomes(total, Duration::from_secs(30));
     eprintln!(
         "{total} invocations on {WORKERS} workers over {} connections: {allocations} allocations",
