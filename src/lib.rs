@@ -82,6 +82,7 @@
 #![deny(unsafe_code)]
 #![warn(clippy::undocumented_unsafe_blocks)]
 
+mod context;
 mod error;
 mod handler;
 mod log;
@@ -98,10 +99,10 @@ pub mod json;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use error::RuntimeError;
+pub use context::{Config, Context};
+pub use error::{Error, ErrorKind, RuntimeError, MAX_ERROR_MESSAGE, MAX_ERROR_TYPE};
 pub use handler::{
-    handler_fn, kind, Config, Context, ContextFn, Error, ErrorKind, EventFn, EventFnHandler,
-    Function, Handler, HandlerFn, MAX_ERROR_MESSAGE, MAX_ERROR_TYPE,
+    handler_fn, kind, ContextFn, EventFn, EventFnHandler, Function, Handler, HandlerFn,
 };
 pub use proto::MAX_EVENT_BODY;
 pub use runtime::Runtime;

@@ -17,7 +17,7 @@ use std::panic::{self, PanicHookInfo};
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use crate::handler::{Error, ErrorKind};
+use crate::error::{Error, ErrorKind};
 use crate::log;
 use crate::proto::request::{self, Writer};
 use crate::proto::Endpoint;

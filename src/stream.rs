@@ -10,7 +10,8 @@
 
 use std::io;
 
-use crate::handler::{Context, Error};
+use crate::context::Context;
+use crate::error::Error;
 
 /// A handler that streams its response through a [`ResponseStream`].
 ///

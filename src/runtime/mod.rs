@@ -17,8 +17,10 @@ mod workers;
 
 use std::net::{SocketAddr, ToSocketAddrs};
 
+use crate::context::Config;
+use crate::error::Error;
 use crate::error::RuntimeError;
-use crate::handler::{Config, Error, Function};
+use crate::handler::Function;
 use crate::proto::Endpoint;
 use crate::{log, panic_report, transport};
 

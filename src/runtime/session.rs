@@ -15,9 +15,11 @@ use std::io::{self, IoSlice};
 use std::panic::{self, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 
+use crate::context::{Config, Context};
 use crate::error::RuntimeError;
-use crate::handler::{Config, Context, Error, ErrorKind, Handler};
-use crate::log::{error as log, warn};
+use crate::error::{Error, ErrorKind};
+use crate::handler::Handler;
+use crate::log;
 use crate::proto::body::{Message, Reader};
 use crate::proto::request::{self, Writer};
 use crate::proto::response::{parse_decimal, parse_head, salvage_lambda_headers, Head, Span};
@@ -37,7 +39,7 @@ const ACK_BODY_LIMIT: u64 = 64 * 1024;
 /// whole head long.
 const HEAD_CAPACITY: usize = 3 * MAX_HEAD + 1024;
 /// An error document: the message escaped (at most 6 bytes per byte) plus the fixed parts.
-const ERROR_BODY_CAPACITY: usize = 6 * crate::handler::MAX_ERROR_MESSAGE + 512;
+const ERROR_BODY_CAPACITY: usize = 6 * crate::error::MAX_ERROR_MESSAGE + 512;
 
 /// Connection attempts in a row before the runtime gives up.
 const CONNECT_ATTEMPTS: u32 = 10;
@@ -231,7 +233,7 @@ impl<I: Io> Session<I> {
             ) {
                 Ok(m) => m,
                 Err(ReadError::Connection(e)) => {
-                    warn(format_args!("connection to the Runtime API failed while waiting for an event ({e}); reconnecting"));
+                    log::warn(format_args!("connection to the Runtime API failed while waiting for an event ({e}); reconnecting"));
                     self.drop_connection();
                     polling = false;
                     // A server that keeps closing connections must not make this a busy loop.
@@ -263,13 +265,13 @@ impl<I: Io> Session<I> {
                     });
                 }
                 if head.status != 408 {
-                    warn(format_args!(
+                    log::warn(format_args!(
                         "GET /next answered {}; polling again",
                         head.status
                     ));
                 } else if !self.told_idle {
                     self.told_idle = true;
-                    warn(format_args!(
+                    log::warn(format_args!(
                         "GET /next answered 408: the Runtime API ended an idle poll, as local \
                          emulators do; polling again (further 408s are logged at debug level)"
                     ));
@@ -288,7 +290,7 @@ impl<I: Io> Session<I> {
             }
             self.next_failures = 0;
             if head.lambda.request_id.is_none() {
-                log(format_args!(
+                log::error(format_args!(
                     "event without Lambda-Runtime-Aws-Request-Id: it cannot be answered; skipped"
                 ));
                 recv.filled = 0;
@@ -297,7 +299,7 @@ impl<I: Io> Session<I> {
             if message.end != recv.filled {
                 // Bytes nobody asked for follow the event: this connection cannot be trusted to
                 // frame the acknowledgement.
-                warn(format_args!(
+                log::warn(format_args!(
                     "{} unexpected bytes after the event; reconnecting",
                     recv.filled - message.end
                 ));
@@ -370,13 +372,13 @@ impl<I: Io> Session<I> {
             _ => salvage_lambda_headers(bytes),
         };
         let Some((200, lambda)) = lambda else {
-            warn(format_args!(
+            log::warn(format_args!(
                 "unreadable answer to GET /next ({error}); reconnecting"
             ));
             return Ok(false);
         };
         let Some(id) = lambda.request_id else {
-            log(format_args!(
+            log::error(format_args!(
                 "unreadable event without a request id ({error}); it cannot be answered"
             ));
             return Ok(false);
@@ -390,7 +392,7 @@ impl<I: Io> Session<I> {
             name,
             format_args!("the event could not be read: {error}"),
         );
-        log(format_args!("{failure}"));
+        log::error(format_args!("{failure}"));
         let request_id = id.get(&recv.buf);
         let invocation_id = lambda.invocation_id.map(|s| s.get(&recv.buf));
         self.post(request_id, invocation_id, &Reply::Failure(failure), false)?;
@@ -424,7 +426,7 @@ impl<I: Io> Session<I> {
             Err(failure) => Reply::Failure(failure),
         };
         if let Reply::Failure(e) = &reply {
-            log(format_args!(
+            log::error(format_args!(
                 "invocation {} failed: {e}",
                 request_id.escape_ascii()
             ));
@@ -478,7 +480,7 @@ impl<I: Io> Session<I> {
                 .is_err()
                 {
                     // Only a request id longer than a whole head could do this; parsing rules it out.
-                    log(format_args!("request id too long to answer"));
+                    log::error(format_args!("request id too long to answer"));
                     return Ok(Posted {
                         polling: false,
                         bytes: None,
@@ -499,7 +501,7 @@ impl<I: Io> Session<I> {
                         )
                     });
                 if wrote.is_err() {
-                    log(format_args!("request id too long to answer"));
+                    log::error(format_args!("request id too long to answer"));
                     return Ok(Posted {
                         polling: false,
                         bytes: None,
@@ -533,7 +535,7 @@ impl<I: Io> Session<I> {
                     let get_waiting = pipeline && keep;
                     if is_retryable(ack.head.status) && attempts + 1 < POST_ATTEMPTS {
                         if !get_waiting {
-                            warn(format_args!(
+                            log::warn(format_args!(
                                 "{what} answered {}; sending it again",
                                 ack.head.status
                             ));
@@ -541,7 +543,7 @@ impl<I: Io> Session<I> {
                             io.sleep(Duration::from_millis(1 << attempts.min(8)));
                             continue;
                         }
-                        log(format_args!(
+                        log::error(format_args!(
                             "{what} answered {} with a GET /next pipelined behind it: not sent again \
                              (use Runtime::pipelining(false) with a server that refuses answers)",
                             ack.head.status
@@ -555,7 +557,7 @@ impl<I: Io> Session<I> {
                 Err(ReadError::Protocol(e)) => {
                     // The server answered, but not in HTTP: it did get the request. Sending it
                     // again could answer the invocation twice.
-                    warn(format_args!(
+                    log::warn(format_args!(
                         "unreadable answer to {what} ({e}); reconnecting"
                     ));
                     io.close();
@@ -572,7 +574,7 @@ impl<I: Io> Session<I> {
                     if attempts >= POST_ATTEMPTS {
                         return Err(RuntimeError::ConnectionLost(e));
                     }
-                    warn(format_args!(
+                    log::warn(format_args!(
                         "connection dropped during {what} ({e}); sending it again"
                     ));
                 }
@@ -620,7 +622,7 @@ impl<I: Io> Session<I> {
             match result {
                 Ok((ack, _)) => {
                     if !(200..300).contains(&ack.head.status) {
-                        log(format_args!(
+                        log::error(format_args!(
                             "POST /init/error answered {}",
                             ack.head.status
                         ));
@@ -694,23 +696,23 @@ pub(super) fn check_ack(what: &'static str, status: u16) -> Result<(), RuntimeEr
             status,
         }),
         410 => {
-            warn(format_args!(
+            log::warn(format_args!(
                 "{what} answered 410: the invocation had already timed out"
             ));
             Ok(())
         }
         413 => {
-            log(format_args!("{what} answered 413: the payload is larger than Lambda accepts; the invocation fails"));
+            log::error(format_args!("{what} answered 413: the payload is larger than Lambda accepts; the invocation fails"));
             Ok(())
         }
         400 | 403 => {
-            log(format_args!(
+            log::error(format_args!(
                 "{what} answered {status}: the request id or state was not accepted"
             ));
             Ok(())
         }
         _ => {
-            log(format_args!("{what} answered {status}"));
+            log::error(format_args!("{what} answered {status}"));
             Ok(())
         }
     }

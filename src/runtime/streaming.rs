@@ -4,9 +4,9 @@
 use std::io::{self, IoSlice};
 use std::panic::{self, AssertUnwindSafe};
 
+use crate::error::Error;
 use crate::error::RuntimeError;
-use crate::handler::Error;
-use crate::log::error as log;
+use crate::log;
 use crate::proto::body::Message;
 use crate::proto::request::{self, Writer};
 use crate::proto::Endpoint;
@@ -79,7 +79,7 @@ impl<I: Io> Session<I> {
         let ct_len = stream.content_type().len();
         content_type[..ct_len].copy_from_slice(stream.content_type());
         if let Err(e) = &result {
-            log(format_args!(
+            log::error(format_args!(
                 "invocation {} failed: {e}",
                 request_id.escape_ascii()
             ));
@@ -93,7 +93,7 @@ impl<I: Io> Session<I> {
                 scratch.error_body,
             )
             .map_err(|e| {
-                log(format_args!("streamed response could not be finished: {e}"));
+                log::error(format_args!("streamed response could not be finished: {e}"));
             })
         };
         if finished.is_ok() {
@@ -103,7 +103,7 @@ impl<I: Io> Session<I> {
             return match ack {
                 Ok((ack, _)) => check_ack("POST /response (streamed)", ack.head.status),
                 Err(_) => {
-                    log(format_args!(
+                    log::error(format_args!(
                         "the connection closed or stalled before the streamed response was acknowledged"
                     ));
                     Ok(())

@@ -1,8 +1,10 @@
 //! Several invocation loops at once, for Lambda Managed Instances (`AWS_LAMBDA_MAX_CONCURRENCY`
 //! concurrent `/next` polls, one connection each).
 
+use crate::context::Config;
+use crate::error::Error;
 use crate::error::RuntimeError;
-use crate::handler::{Config, Error, Function};
+use crate::handler::Function;
 use crate::{log, transport};
 
 use super::{build, Recv, Runtime, Session};
