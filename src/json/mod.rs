@@ -78,6 +78,9 @@ use simd_json::{Buffers, ErrorType, Node, Tape};
 
 pub use de::DecodeError;
 pub use proxy::ProxyResponse;
+/// simd-json, re-exported because its tape types are part of this module's API
+/// ([`Value::from_tape`], [`Value::nodes`], [`Value::as_static`]): its version (0.19) is part of
+/// lambda-zero's contract, and a change of it is a breaking change here.
 pub use simd_json;
 pub use value::{Elements, Kind, Members, Value};
 pub use writer::{JsonWriter, Raw, Text, WriteError, WriteJson, MAX_DEPTH};
