@@ -1,7 +1,7 @@
 //! The runtime: the [`Runtime`] builder and the one invocation loop behind it.
 //!
 //! - `mod.rs`: [`Runtime`], its settings, and start-up (resolve, connect, init).
-//! - `session.rs`: the loop over one connection: `GET /next`, the handler, the answer POST (with
+//! - `event_loop.rs`: the loop over one connection: `GET /next`, the handler, the answer POST (with
 //!   the next `GET /next` pipelined), acknowledgements, reconnects, init errors.
 //! - `streaming.rs`: a streamed answer (chunked POST, error trailers).
 //! - `dispatch.rs`: which of the two a handler gets, by its kind.
@@ -10,8 +10,8 @@
 //!   scripted peer in tests and fuzz targets).
 
 mod dispatch;
+mod event_loop;
 mod io;
-mod session;
 mod streaming;
 mod workers;
 
@@ -25,8 +25,8 @@ use crate::proto::Endpoint;
 use crate::{log, panic_report, transport};
 
 pub(crate) use dispatch::Dispatch;
+pub(crate) use event_loop::{PanicMessage, Recv, Session, Settings, ACK_TIMEOUT};
 pub use io::Io;
-pub(crate) use session::{PanicMessage, Recv, Session, Settings, ACK_TIMEOUT};
 
 /// The runtime: settings, then [`Runtime::run`] (one handler) or [`Runtime::run_with_init`]
 /// (handlers built at start-up, one per worker).

@@ -12,7 +12,7 @@ use crate::proto::request::{self, Writer};
 use crate::proto::Endpoint;
 use crate::stream::{ChunkSink, ResponseStream, StreamingHandler};
 
-use super::session::{
+use super::event_loop::{
     buffer_full, check_ack, context_for, read_ack, set_trace_id_env, split, PanicMessage, Received,
     Reply,
 };
