@@ -94,6 +94,10 @@ mod shutdown;
 mod stream;
 mod transport;
 
+#[cfg(feature = "events")]
+pub mod events;
+#[cfg(feature = "http")]
+pub mod http;
 #[cfg(feature = "json")]
 pub mod json;
 #[cfg(feature = "testing")]

@@ -40,9 +40,30 @@ const REGISTER_TIMEOUT: Duration = Duration::from_secs(2);
 /// Room for a request head or an Extensions API answer (the register answer is a small JSON).
 const BUF: usize = 4096;
 
-/// The function's shutdown hook ([`crate::Runtime::on_shutdown`]).
+/// The function's shutdown hook ([`crate::Runtime::on_shutdown`]), with the two entry points of
+/// this module that the runtime calls through it. The runtime reaches [`install`] and
+/// [`wait_until_registered`] only through these pointers, which only [`ShutdownHook::new`]
+/// (called by `on_shutdown`) takes: a function that never sets a hook links none of this
+/// module, even with the feature on.
 #[derive(Clone)]
-pub(crate) struct ShutdownHook(pub(crate) Arc<dyn Fn() + Send + Sync>);
+pub(crate) struct ShutdownHook {
+    hook: Arc<dyn Fn() + Send + Sync>,
+    /// [`install`].
+    pub(crate) install: fn(&Endpoint, &[SocketAddr], ShutdownHook),
+    /// [`wait_until_registered`].
+    pub(crate) wait_until_registered: fn(),
+}
+
+impl ShutdownHook {
+    /// A hook to run on `SIGTERM`.
+    pub(crate) fn new(hook: impl Fn() + Send + Sync + 'static) -> ShutdownHook {
+        ShutdownHook {
+            hook: Arc::new(hook),
+            install,
+            wait_until_registered,
+        }
+    }
+}
 
 impl fmt::Debug for ShutdownHook {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -118,7 +139,7 @@ fn start(hook: ShutdownHook, first: impl FnOnce() + Send + 'static) -> io::Resul
                 }
             }
             log::warn(format_args!("SIGTERM: running the shutdown hook"));
-            let ran = panic::catch_unwind(AssertUnwindSafe(|| (hook.0)()));
+            let ran = panic::catch_unwind(AssertUnwindSafe(|| (hook.hook)()));
             let _ = io::stdout().flush();
             std::process::exit(if ran.is_ok() { 0 } else { 1 })
         })

@@ -15,6 +15,7 @@ use serde::forward_to_deserialize_any;
 use simd_json::{Node, StaticNode};
 
 use super::inline::InlineText;
+use super::key::Key;
 use super::value::{span, subtree, to_f64};
 
 /// Longest message kept in a [`DecodeError`], in bytes.
@@ -394,7 +395,7 @@ impl<'de> MapAccess<'de> for Map<'_, '_, 'de> {
         match self.de.peek()? {
             Node::String(key) => {
                 self.de.pos += 1;
-                seed.deserialize(Key { key })
+                seed.deserialize(Key::<_, DeError>::new(key))
                     .map(Some)
                     .map_err(|e| e.at(at))
             }
@@ -425,7 +426,9 @@ impl<'de> EnumAccess<'de> for Enum<'_, '_, 'de> {
         match self.de.peek()? {
             Node::String(key) => {
                 self.de.pos += 1;
-                let variant = seed.deserialize(Key { key }).map_err(|e| e.at(at))?;
+                let variant = seed
+                    .deserialize(Key::<_, DeError>::new(key))
+                    .map_err(|e| e.at(at))?;
                 Ok((variant, self))
             }
             _ => Err(DeError::new(format_args!("object key is not a string")).at(at)),
@@ -454,76 +457,6 @@ impl<'de> VariantAccess<'de> for Enum<'_, '_, 'de> {
         visitor: V,
     ) -> Result<V::Value, DeError> {
         de::Deserializer::deserialize_map(&mut *self.de, visitor)
-    }
-}
-
-/// An object key: a string, which also reads as a number or a boolean when the map's key type
-/// wants one (`HashMap<u32, _>`), as in serde_json.
-struct Key<'de> {
-    key: &'de str,
-}
-
-macro_rules! parse_key {
-    ($($method:ident => $visit:ident : $ty:ty),* $(,)?) => {$(
-        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-            match self.key.parse::<$ty>() {
-                Ok(n) => visitor.$visit(n),
-                Err(_) => Err(de::Error::invalid_value(
-                    de::Unexpected::Str(self.key),
-                    &concat!("a ", stringify!($ty), " as an object key"),
-                )),
-            }
-        }
-    )*};
-}
-
-impl<'de> de::Deserializer<'de> for Key<'de> {
-    type Error = DeError;
-
-    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        visitor.visit_borrowed_str(self.key)
-    }
-
-    parse_key! {
-        deserialize_bool => visit_bool: bool,
-        deserialize_i8 => visit_i8: i8,
-        deserialize_i16 => visit_i16: i16,
-        deserialize_i32 => visit_i32: i32,
-        deserialize_i64 => visit_i64: i64,
-        deserialize_i128 => visit_i128: i128,
-        deserialize_u8 => visit_u8: u8,
-        deserialize_u16 => visit_u16: u16,
-        deserialize_u32 => visit_u32: u32,
-        deserialize_u64 => visit_u64: u64,
-        deserialize_u128 => visit_u128: u128,
-        deserialize_f32 => visit_f32: f32,
-        deserialize_f64 => visit_f64: f64,
-    }
-
-    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        visitor.visit_some(self)
-    }
-
-    fn deserialize_newtype_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, DeError> {
-        visitor.visit_newtype_struct(self)
-    }
-
-    fn deserialize_enum<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        _variants: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, DeError> {
-        visitor.visit_enum(BorrowedStrDeserializer::<DeError>::new(self.key))
-    }
-
-    forward_to_deserialize_any! {
-        char str string bytes byte_buf unit unit_struct seq tuple tuple_struct map struct
-        identifier ignored_any
     }
 }
 

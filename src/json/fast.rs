@@ -34,6 +34,7 @@ use serde::de::{self, DeserializeSeed, EnumAccess, MapAccess, SeqAccess, Variant
 use serde::forward_to_deserialize_any;
 use simd_json::{ErrorType, Tape, INPUT_PADDING};
 
+use super::key::Key;
 use super::stage1::{self, Kernel};
 use super::writer::copy_small;
 use super::Parser;
@@ -938,7 +939,7 @@ impl<'de> MapAccess<'de> for Map<'_, '_, 'de> {
             return Err(Bail);
         }
         de.i += 2;
-        seed.deserialize(Key { key }).map(Some)
+        seed.deserialize(Key::<_, Bail>::new(key)).map(Some)
     }
 
     #[inline]
@@ -1000,7 +1001,7 @@ impl<'de> EnumAccess<'de> for Enum<'_, '_, 'de> {
     type Variant = Self;
 
     fn variant_seed<V: DeserializeSeed<'de>>(self, seed: V) -> Result<(V::Value, Self), Bail> {
-        let variant = seed.deserialize(Key { key: self.name })?;
+        let variant = seed.deserialize(Key::<_, Bail>::new(self.name))?;
         Ok((variant, self))
     }
 }
@@ -1026,89 +1027,6 @@ impl<'de> VariantAccess<'de> for Enum<'_, '_, 'de> {
         visitor: V,
     ) -> Result<V::Value, Bail> {
         de::Deserializer::deserialize_map(&mut *self.de, visitor)
-    }
-}
-
-/// An object key: a string, which also reads as a number or a boolean when the map's key
-/// type wants one, as on the tape path. Field and variant names (`deserialize_identifier`)
-/// are shown as bytes, which serde's derive matches as it matches strings, without a UTF-8
-/// check.
-struct Key<'de> {
-    key: &'de [u8],
-}
-
-impl<'de> Key<'de> {
-    /// The key, borrowed for `'de`.
-    #[inline]
-    fn text(self) -> Result<&'de str, Bail> {
-        core::str::from_utf8(self.key).map_err(|_| Bail)
-    }
-}
-
-macro_rules! parse_key {
-    ($($method:ident => $visit:ident : $ty:ty),* $(,)?) => {$(
-        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Bail> {
-            match self.text()?.parse::<$ty>() {
-                Ok(n) => visitor.$visit(n),
-                Err(_) => Err(Bail),
-            }
-        }
-    )*};
-}
-
-impl<'de> de::Deserializer<'de> for Key<'de> {
-    type Error = Bail;
-
-    #[inline]
-    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Bail> {
-        visitor.visit_borrowed_str(self.text()?)
-    }
-
-    #[inline]
-    fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Bail> {
-        visitor.visit_bytes(self.key)
-    }
-
-    parse_key! {
-        deserialize_bool => visit_bool: bool,
-        deserialize_i8 => visit_i8: i8,
-        deserialize_i16 => visit_i16: i16,
-        deserialize_i32 => visit_i32: i32,
-        deserialize_i64 => visit_i64: i64,
-        deserialize_i128 => visit_i128: i128,
-        deserialize_u8 => visit_u8: u8,
-        deserialize_u16 => visit_u16: u16,
-        deserialize_u32 => visit_u32: u32,
-        deserialize_u64 => visit_u64: u64,
-        deserialize_u128 => visit_u128: u128,
-        deserialize_f32 => visit_f32: f32,
-        deserialize_f64 => visit_f64: f64,
-    }
-
-    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Bail> {
-        visitor.visit_some(self)
-    }
-
-    fn deserialize_newtype_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, Bail> {
-        visitor.visit_newtype_struct(self)
-    }
-
-    fn deserialize_enum<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        _variants: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, Bail> {
-        visitor.visit_enum(BorrowedStrDeserializer::<Bail>::new(self.text()?))
-    }
-
-    forward_to_deserialize_any! {
-        char str string bytes byte_buf unit unit_struct seq tuple tuple_struct map struct
-        ignored_any
     }
 }
 

@@ -66,6 +66,7 @@ mod de;
 mod fast;
 pub(crate) mod fuzzing;
 mod inline;
+mod key;
 mod proxy;
 mod stage1;
 mod value;

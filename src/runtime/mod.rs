@@ -166,7 +166,7 @@ impl Runtime {
     /// ```
     #[cfg(feature = "graceful-shutdown")]
     pub fn on_shutdown(mut self, hook: impl Fn() + Send + Sync + 'static) -> Runtime {
-        self.shutdown = Some(crate::shutdown::ShutdownHook(std::sync::Arc::new(hook)));
+        self.shutdown = Some(crate::shutdown::ShutdownHook::new(hook));
         self
     }
 
@@ -232,7 +232,7 @@ impl Runtime {
         panic_report::install(&self.settings.endpoint, addrs);
         #[cfg(feature = "graceful-shutdown")]
         if let Some(hook) = &self.shutdown {
-            crate::shutdown::install(&self.settings.endpoint, addrs, hook.clone());
+            (hook.install)(&self.settings.endpoint, addrs, hook.clone());
         }
         transport::MioTransport::new(addrs.to_vec()).map_err(|source| RuntimeError::Unreachable {
             endpoint: self.settings.endpoint.host.clone(),
@@ -251,9 +251,17 @@ impl Runtime {
         let mut recv = Recv::new();
         session.ensure_connected()?;
         let mut handler = build(&mut session, init, &self.settings.config)?;
-        #[cfg(feature = "graceful-shutdown")]
-        crate::shutdown::wait_until_registered();
+        self.wait_until_registered();
         session.serve(&mut recv, &mut handler)
+    }
+
+    /// Before the first `/next`: waits for the shutdown extension's registration, if
+    /// [`Runtime::on_shutdown`] set a hook.
+    fn wait_until_registered(&self) {
+        #[cfg(feature = "graceful-shutdown")]
+        if let Some(hook) = &self.shutdown {
+            (hook.wait_until_registered)();
+        }
     }
 
     fn resolve(&self) -> Result<Vec<SocketAddr>, RuntimeError> {

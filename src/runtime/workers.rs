@@ -35,8 +35,7 @@ where
     for _ in 0..workers {
         handlers.push(build(&mut session, &mut init, &rt.settings.config)?);
     }
-    #[cfg(feature = "graceful-shutdown")]
-    crate::shutdown::wait_until_registered();
+    rt.wait_until_registered();
     // Bounded: its slots are allocated here, so a worker's last act allocates nothing.
     let (done, results) = std::sync::mpsc::sync_channel(handlers.len());
     // Worker 0 keeps the connection that init errors would have used; the others open their own.

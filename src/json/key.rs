@@ -1,0 +1,134 @@
+//! An object key as a serde deserializer, shared by both typed paths: the tape's ([`super::de`],
+//! keys already checked UTF-8 by simd-json) and the fast path's ([`super::fast`], keys as raw
+//! bytes, checked only when read as text).
+//!
+//! A key reads as a string, and also as a number or a boolean when the map's key type wants
+//! one (`HashMap<u32, _>`), as in serde_json.
+
+use core::marker::PhantomData;
+
+use serde::de::value::BorrowedStrDeserializer;
+use serde::de::{self, Visitor};
+use serde::forward_to_deserialize_any;
+
+/// The text of a key, as each path holds it.
+pub(super) trait KeyText<'de>: Copy {
+    /// The key as a string borrowed for `'de`.
+    fn text<E: de::Error>(self) -> Result<&'de str, E>;
+    /// Hands the key to a field or variant name visitor.
+    fn identifier<V: Visitor<'de>, E: de::Error>(self, visitor: V) -> Result<V::Value, E>;
+}
+
+impl<'de> KeyText<'de> for &'de str {
+    #[inline]
+    fn text<E: de::Error>(self) -> Result<&'de str, E> {
+        Ok(self)
+    }
+
+    #[inline]
+    fn identifier<V: Visitor<'de>, E: de::Error>(self, visitor: V) -> Result<V::Value, E> {
+        visitor.visit_borrowed_str(self)
+    }
+}
+
+/// Raw key bytes: field and variant names are shown as bytes, which serde's derive matches as
+/// it matches strings, without a UTF-8 check.
+impl<'de> KeyText<'de> for &'de [u8] {
+    #[inline]
+    fn text<E: de::Error>(self) -> Result<&'de str, E> {
+        core::str::from_utf8(self).map_err(|_| E::custom("an object key is not UTF-8"))
+    }
+
+    #[inline]
+    fn identifier<V: Visitor<'de>, E: de::Error>(self, visitor: V) -> Result<V::Value, E> {
+        visitor.visit_bytes(self)
+    }
+}
+
+/// One object key, deserialized with the path's error type `E`.
+pub(super) struct Key<'de, T, E> {
+    key: T,
+    marker: PhantomData<(&'de (), E)>,
+}
+
+impl<'de, T: KeyText<'de>, E> Key<'de, T, E> {
+    /// A deserializer for `key`.
+    #[inline]
+    pub(super) fn new(key: T) -> Self {
+        Key {
+            key,
+            marker: PhantomData,
+        }
+    }
+}
+
+macro_rules! parse_key {
+    ($($method:ident => $visit:ident : $ty:ty),* $(,)?) => {$(
+        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, E> {
+            let key = self.key.text::<E>()?;
+            match key.parse::<$ty>() {
+                Ok(n) => visitor.$visit(n),
+                Err(_) => Err(de::Error::invalid_value(
+                    de::Unexpected::Str(key),
+                    &concat!("a ", stringify!($ty), " as an object key"),
+                )),
+            }
+        }
+    )*};
+}
+
+impl<'de, T: KeyText<'de>, E: de::Error> de::Deserializer<'de> for Key<'de, T, E> {
+    type Error = E;
+
+    #[inline]
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, E> {
+        visitor.visit_borrowed_str(self.key.text()?)
+    }
+
+    #[inline]
+    fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, E> {
+        self.key.identifier(visitor)
+    }
+
+    parse_key! {
+        deserialize_bool => visit_bool: bool,
+        deserialize_i8 => visit_i8: i8,
+        deserialize_i16 => visit_i16: i16,
+        deserialize_i32 => visit_i32: i32,
+        deserialize_i64 => visit_i64: i64,
+        deserialize_i128 => visit_i128: i128,
+        deserialize_u8 => visit_u8: u8,
+        deserialize_u16 => visit_u16: u16,
+        deserialize_u32 => visit_u32: u32,
+        deserialize_u64 => visit_u64: u64,
+        deserialize_u128 => visit_u128: u128,
+        deserialize_f32 => visit_f32: f32,
+        deserialize_f64 => visit_f64: f64,
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, E> {
+        visitor.visit_some(self)
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, E> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, E> {
+        visitor.visit_enum(BorrowedStrDeserializer::<E>::new(self.key.text()?))
+    }
+
+    forward_to_deserialize_any! {
+        char str string bytes byte_buf unit unit_struct seq tuple tuple_struct map struct
+        ignored_any
+    }
+}
