@@ -20,13 +20,11 @@
 //!   `Lambda-Runtime-Invocation-Id`; the handler sees each event at most once;
 //! - the run terminates (a call budget), `read` is never handed an empty buffer (that would
 //!   look like end of file), and the loop allocates nothing after the first connection apart
-//!   from the error it returns (with [`CountingAlloc`] installed as the global allocator).
+//!   from the error it returns (with [`CountingAlloc`](crate::CountingAlloc) installed as the global allocator).
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::io::{self, IoSlice};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use arbitrary::{Arbitrary, Unstructured};
@@ -35,6 +33,7 @@ use lambda_zero::__private::proto::{ProtoError, MAX_EVENT_BODY};
 use lambda_zero::__private::Io;
 use lambda_zero::{handler_fn, Context, Error, Runtime, RuntimeError};
 
+use crate::counting;
 use crate::reference::{percent_decode, read_message};
 
 // ---------------------------------------------------------------------------------------------
@@ -372,59 +371,9 @@ fn ack_status_index(s: AckStatus) -> u64 {
 // ---------------------------------------------------------------------------------------------
 // Allocation accounting
 
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-static ALLOCATED_BYTES: AtomicUsize = AtomicUsize::new(0);
-
-thread_local! {
-    /// A run is in progress on this thread (other threads, e.g. parallel tests, never count).
-    static ARMED: Cell<bool> = const { Cell::new(false) };
-    static IN_HARNESS: Cell<bool> = const { Cell::new(false) };
-}
-
-/// The system allocator, counting allocations made by the runtime (not by the scripted
-/// server or the handler) while a run is armed. Install it with `#[global_allocator]`.
-#[derive(Debug, Clone, Copy)]
-pub struct CountingAlloc;
-
-fn note(size: usize) {
-    let armed = ARMED.try_with(Cell::get).unwrap_or(false);
-    if armed && !IN_HARNESS.try_with(Cell::get).unwrap_or(true) {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        ALLOCATED_BYTES.fetch_add(size, Ordering::Relaxed);
-    }
-}
-
-// SAFETY: every method forwards to `System` with the caller's arguments unchanged, so the
-// `GlobalAlloc` contract holds exactly as for `System`; the counting touches only atomics and
-// const-initialized thread-local `Cell`s (no allocation, no reentrancy).
-unsafe impl GlobalAlloc for CountingAlloc {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        note(layout.size());
-        // SAFETY: forwarded as is; the caller upholds `alloc`'s contract.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        note(layout.size());
-        // SAFETY: forwarded as is; the caller upholds `alloc_zeroed`'s contract.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        note(new_size);
-        // SAFETY: forwarded as is; the caller upholds `realloc`'s contract.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: forwarded as is; `ptr` came from `System` through this allocator.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
 /// Runs `f` as harness code: its allocations are not the runtime's.
 fn harness<T>(f: impl FnOnce() -> T) -> T {
-    let was = IN_HARNESS.with(|h| h.replace(true));
-    let out = f();
-    IN_HARNESS.with(|h| h.set(was));
-    out
+    counting::uncounted(f)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -852,7 +801,7 @@ fn parse_request(written: &[u8]) -> (Req, usize) {
 impl Io for &mut Server<'_> {
     fn connect(&mut self) -> io::Result<()> {
         harness(|| {
-            ARMED.with(|a| a.set(true));
+            counting::arm(true);
             self.tick();
             self.current = None;
             if self.exhausted || self.answers.is_empty() {
@@ -1075,15 +1024,14 @@ pub fn client(data: &[u8]) {
     if let Some(max) = max {
         runtime = runtime.max_invocations(max);
     }
-    ALLOCATIONS.store(0, Ordering::Relaxed);
-    ALLOCATED_BYTES.store(0, Ordering::Relaxed);
+    counting::reset_total();
     let result = lambda_zero::__private::run_over_io(runtime, &mut server, move |_| Ok(handler));
-    ARMED.with(|a| a.set(false));
-    let allocations = ALLOCATIONS.load(Ordering::Relaxed);
-    let allocated = ALLOCATED_BYTES.load(Ordering::Relaxed);
+    counting::arm(false);
+    let allocations = counting::total();
+    let allocated = counting::total_bytes();
     let failed = result.is_err();
     // The loop allocates nothing; only the error it returns may (an endpoint string).
-    let allowed = usize::from(matches!(result, Err(RuntimeError::Unreachable { .. })));
+    let allowed = u64::from(matches!(result, Err(RuntimeError::Unreachable { .. })));
     assert!(
         allocations <= allowed,
         "the runtime allocated {allocations} times ({allocated} bytes) after connecting; result {result:?}"

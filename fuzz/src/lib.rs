@@ -19,6 +19,9 @@
 //! Input layouts are documented on each check and built by [`seed`] for the seed corpora.
 
 pub mod client;
+/// The counting global allocator, shared with the crate's zero-allocation tests.
+#[path = "../../tests/common/counting.rs"]
+pub mod counting;
 pub mod reference;
 pub mod seed;
 pub mod streaming;
@@ -28,7 +31,8 @@ mod next_head;
 mod request_writers;
 
 pub use body_reader::{body_reader, BodyInput};
-pub use client::{client, ClientInput, CountingAlloc};
+pub use client::{client, ClientInput};
+pub use counting::Counting as CountingAlloc;
 pub use next_head::next_head;
 pub use request_writers::{request_writers, WriterInput};
 pub use streaming::streaming;
