@@ -942,10 +942,11 @@ fn httparse_request_id(bytes: &[u8]) -> Option<Vec<u8>> {
         let mut headers = [httparse::EMPTY_HEADER; 256];
         let mut r = httparse::Response::new(&mut headers);
         let window = &bytes[pos..];
-        let len = match r.parse(&window[..window.len().min(lambda_zero::__private::proto::MAX_HEAD)]) {
-            Ok(httparse::Status::Complete(n)) => n,
-            _ => return None,
-        };
+        let len =
+            match r.parse(&window[..window.len().min(lambda_zero::__private::proto::MAX_HEAD)]) {
+                Ok(httparse::Status::Complete(n)) => n,
+                _ => return None,
+            };
         let code = r.code?;
         if (100..200).contains(&code) {
             // The reader skips an interim response only when it is a valid head itself.
