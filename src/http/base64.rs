@@ -33,114 +33,151 @@ pub(crate) struct InvalidBase64 {
 }
 
 /// Decodes the raw JSON string contents `buf` in place: the bytes land at the start of `buf`;
-/// returns how many.
+/// returns how many. The text is checked whole first, so when it is refused `buf` is
+/// untouched.
 pub(crate) fn decode_json_string_in_place(buf: &mut [u8]) -> Result<usize, InvalidBase64> {
+    check(buf)?;
     let len = match memchr::memchr(b'\\', buf) {
         None => buf.len(),
-        Some(first) => unescape_ascii_in_place(buf, first)?,
+        Some(first) => unescape_ascii_in_place(buf, first),
     };
-    decode_in_place(&mut buf[..len])
+    Ok(decode_checked_in_place(&mut buf[..len]))
 }
 
-/// Resolves the JSON escapes from `first` (the first `\`) on, shifting the text down; returns
-/// the new length. Escapes that stand for something other than printable ASCII fail: base64
-/// has none of them.
-fn unescape_ascii_in_place(buf: &mut [u8], first: usize) -> Result<usize, InvalidBase64> {
+/// The characters of raw JSON string contents, escapes resolved: `Err` at an escape that does
+/// not stand for printable ASCII (base64 has no other characters).
+struct Chars<'b> {
+    raw: &'b [u8],
+    at: usize,
+    /// Characters read so far.
+    count: usize,
+}
+
+impl Iterator for Chars<'_> {
+    type Item = Result<u8, InvalidBase64>;
+
+    fn next(&mut self) -> Option<Result<u8, InvalidBase64>> {
+        let b = *self.raw.get(self.at)?;
+        let (c, used) = if b == b'\\' {
+            match escaped(&self.raw[self.at..]) {
+                Some(resolved) => resolved,
+                None => return Some(Err(InvalidBase64 { at: self.count })),
+            }
+        } else {
+            (b, 1)
+        };
+        self.at += used;
+        self.count += 1;
+        Some(Ok(c))
+    }
+}
+
+/// The character an escape at the start of `raw` stands for and its length, if it is `\/` or
+/// a `\u00XX` of printable ASCII.
+fn escaped(raw: &[u8]) -> Option<(u8, usize)> {
+    match raw.get(1)? {
+        b'/' => Some((b'/', 2)),
+        b'u' => {
+            let mut n = 0u32;
+            for &h in raw.get(2..6)? {
+                n = n * 16 + char::from(h).to_digit(16)?;
+            }
+            let c = u8::try_from(n).ok().filter(u8::is_ascii_graphic)?;
+            Some((c, 6))
+        }
+        _ => None,
+    }
+}
+
+/// Checks the text (escapes resolved) as standard padded base64, reading only.
+fn check(raw: &[u8]) -> Result<(), InvalidBase64> {
+    let mut chars = Chars {
+        raw,
+        at: 0,
+        count: 0,
+    };
+    let mut group = [0u8; 4];
+    let mut filled = 0;
+    // A whole group is checked once it is known whether it is the last.
+    let mut pending: Option<([u8; 4], usize)> = None;
+    let mut count = 0;
+    for c in &mut chars {
+        group[filled] = c?;
+        filled += 1;
+        count += 1;
+        if filled == 4 {
+            if let Some((g, at)) = pending.take() {
+                check_group(g, false, at)?;
+            }
+            pending = Some((group, count - 4));
+            filled = 0;
+        }
+    }
+    if let Some((g, at)) = pending {
+        check_group(g, filled == 0, at)?;
+    }
+    if filled != 0 {
+        // Not a whole number of groups: padding is required.
+        return Err(InvalidBase64 { at: count - filled });
+    }
+    Ok(())
+}
+
+/// Checks one group of four characters starting at character `at`; only the `last` group may
+/// hold padding (`xx==` or `xxx=`), whose bits past the last byte must be zero.
+fn check_group(group: [u8; 4], last: bool, at: usize) -> Result<(), InvalidBase64> {
+    let v = group.map(|c| VALUES[usize::from(c)]);
+    let bad = |i: usize| Err(InvalidBase64 { at: at + i });
+    let first_invalid = v.iter().position(|&x| x == INVALID);
+    match first_invalid {
+        None => Ok(()),
+        Some(i) if i < 2 || !last => bad(i),
+        Some(_) => match (group[2], group[3]) {
+            (b'=', b'=') if v[1] & 0x0f != 0 => bad(1),
+            (b'=', b'=') => Ok(()),
+            (_, b'=') if v[2] != INVALID && v[2] & 0x03 != 0 => bad(2),
+            (_, b'=') if v[2] != INVALID => Ok(()),
+            _ => bad(first_invalid.unwrap_or(3)),
+        },
+    }
+}
+
+/// Resolves the escapes from `first` (the first `\`) on, shifting the text down; returns the
+/// new length. The text was [`check`]ed: every escape is one [`escaped`] resolves.
+fn unescape_ascii_in_place(buf: &mut [u8], first: usize) -> usize {
     let mut read = first;
     let mut write = first;
     while read < buf.len() {
-        let b = buf[read];
-        if b != b'\\' {
-            buf[write] = b;
-            read += 1;
-            write += 1;
-            continue;
-        }
-        let invalid = InvalidBase64 { at: write };
-        let (c, used) = match buf.get(read + 1) {
-            Some(b'/') => (b'/', 2),
-            Some(b'u') => {
-                let hex = buf.get(read + 2..read + 6).ok_or(invalid)?;
-                let mut n = 0u32;
-                for &h in hex {
-                    let digit = char::from(h).to_digit(16).ok_or(invalid)?;
-                    n = n * 16 + digit;
-                }
-                match u8::try_from(n) {
-                    Ok(c) if c.is_ascii_graphic() => (c, 6),
-                    _ => return Err(invalid),
-                }
-            }
-            _ => return Err(invalid),
+        let (c, used) = match buf[read] {
+            b'\\' => escaped(&buf[read..]).unwrap_or((b'=', 1)),
+            b => (b, 1),
         };
         buf[write] = c;
         read += used;
         write += 1;
     }
-    Ok(write)
+    write
 }
 
-/// Decodes base64 `buf` in place; returns the decoded length. Each group of four characters
-/// is read before its (at most three) bytes are written, so the output never overtakes the
-/// input.
-pub(crate) fn decode_in_place(buf: &mut [u8]) -> Result<usize, InvalidBase64> {
-    let len = buf.len();
-    let mut read = 0;
+/// Decodes checked base64 `buf` in place; returns the decoded length. Each group of four
+/// characters is read before its (at most three) bytes are written, so the output never
+/// overtakes the input.
+fn decode_checked_in_place(buf: &mut [u8]) -> usize {
     let mut write = 0;
-    while read + 4 <= len {
+    for read in (0..buf.len() / 4).map(|g| g * 4) {
         let group = [buf[read], buf[read + 1], buf[read + 2], buf[read + 3]];
-        let v = group.map(|c| VALUES[usize::from(c)]);
-        let last = read + 4 == len;
-        if v.iter().all(|&x| x != INVALID) {
-            let n = (u32::from(v[0]) << 18)
-                | (u32::from(v[1]) << 12)
-                | (u32::from(v[2]) << 6)
-                | u32::from(v[3]);
-            buf[write] = (n >> 16) as u8;
-            buf[write + 1] = (n >> 8) as u8;
-            buf[write + 2] = n as u8;
-            read += 4;
-            write += 3;
-            continue;
-        }
-        // Only the last group may hold padding: `xx==` (one byte) or `xxx=` (two).
-        let bad = |i: usize| InvalidBase64 { at: read + i };
-        if let Some(i) = v[..2].iter().position(|&x| x == INVALID) {
-            return Err(bad(i));
-        }
-        if !last {
-            let i = v.iter().position(|&x| x == INVALID).unwrap_or(0);
-            return Err(bad(i));
-        }
-        match (group[2], group[3]) {
-            (b'=', b'=') => {
-                // The low four bits of the second character are past the byte: zero.
-                if v[1] & 0x0f != 0 {
-                    return Err(bad(1));
-                }
-                buf[write] = (v[0] << 2) | (v[1] >> 4);
-                write += 1;
-            }
-            (_, b'=') if v[2] != INVALID => {
-                if v[2] & 0x03 != 0 {
-                    return Err(bad(2));
-                }
-                buf[write] = (v[0] << 2) | (v[1] >> 4);
-                buf[write + 1] = (v[1] << 4) | (v[2] >> 2);
-                write += 2;
-            }
-            _ => {
-                let i = v.iter().position(|&x| x == INVALID).unwrap_or(3);
-                return Err(bad(i));
-            }
-        }
-        read += 4;
+        let v = group.map(|c| u32::from(VALUES[usize::from(c)] & 0x3f));
+        let n = (v[0] << 18) | (v[1] << 12) | (v[2] << 6) | v[3];
+        let bytes = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
+        let keep = match (group[2], group[3]) {
+            (b'=', _) => 1,
+            (_, b'=') => 2,
+            _ => 3,
+        };
+        buf[write..write + keep].copy_from_slice(&bytes[..keep]);
+        write += keep;
     }
-    if read != len {
-        // Not a whole number of groups: padding is required.
-        return Err(InvalidBase64 { at: read });
-    }
-    Ok(write)
+    write
 }
 
 #[cfg(test)]

@@ -17,8 +17,8 @@
 //! The request view then takes the body from that slice, after checking that the body string
 //! simd-json found is the blanked one (so a scan that read the event differently from
 //! simd-json, which only malformed or hand-crafted events can cause, is an error, never a
-//! wrong body). A body that is not base64 is blanked whole and reported, so that the event
-//! still parses and the client gets a 400 in the right shape.
+//! wrong body). A body that is not base64 is reported (the client gets a 400 in the source's
+//! shape) once simd-json has found the event valid JSON; an invalid event stays invalid.
 
 use memchr::memmem::Finder;
 
@@ -36,10 +36,11 @@ pub(crate) enum InPlace<'e> {
         blank: usize,
         bytes: &'e [u8],
     },
-    /// The body string at byte `at` (`blank` bytes long, now spaces) was not base64.
+    /// The body string whose contents start at byte `at` (`raw` bytes as the event has
+    /// them, left untouched) is not base64.
     Invalid {
         at: usize,
-        blank: usize,
+        raw: usize,
         error: InvalidBase64,
     },
 }
@@ -75,17 +76,14 @@ pub(crate) fn decode_in_place<'e>(
                 },
             )
         }
-        Err(error) => {
-            event[start..end].fill(b' ');
-            (
-                event,
-                InPlace::Invalid {
-                    at: start,
-                    blank: raw,
-                    error,
-                },
-            )
-        }
+        Err(error) => (
+            event,
+            InPlace::Invalid {
+                at: start,
+                raw,
+                error,
+            },
+        ),
     }
 }
 
@@ -264,10 +262,17 @@ mod tests {
     }
 
     #[test]
-    fn blanks_a_body_that_is_not_base64() {
-        let (json, bytes) = run(r#"{"isBase64Encoded":true,"body":"no base64!"}"#);
-        assert_eq!(bytes.as_deref(), Some(&b"<invalid>"[..]));
-        assert_eq!(json, r#"{"isBase64Encoded":true,"body":"          "}"#);
+    fn leaves_a_body_that_is_not_base64_as_it_was() {
+        for event in [
+            r#"{"isBase64Encoded":true,"body":"no base64!"}"#,
+            r#"{"isBase64Encoded":true,"body":"QUJD\u0000"}"#,
+            "{\"isBase64Encoded\":true,\"body\":\"QUJD\u{e9}\"}",
+            "{\"isBase64Encoded\":true,\"body\":\"QUJD\x01\"}",
+        ] {
+            let (json, bytes) = run(event);
+            assert_eq!(bytes.as_deref(), Some(&b"<invalid>"[..]));
+            assert_eq!(json, event);
+        }
     }
 
     #[test]

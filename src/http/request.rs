@@ -343,11 +343,7 @@ impl<'a> Request<'a> {
                             blank,
                             bytes,
                         } if a == at && blank == text.len() => bytes,
-                        InPlace::Invalid {
-                            at: a,
-                            blank,
-                            error,
-                        } if a == at && blank == text.len() => {
+                        InPlace::Invalid { at: a, raw, error } if a == at && text.len() <= raw => {
                             return Err(RequestError::InvalidBase64 {
                                 source,
                                 at: error.at,
