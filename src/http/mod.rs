@@ -36,7 +36,7 @@
 //! case-insensitively with every value ([`Headers`]), cookies from the payload 2.0 array or
 //! the `Cookie` header alike ([`Cookies`]), the body (base64 decoded in place in the event
 //! buffer when `isBase64Encoded`), source IP, user agent, request id, and the authorizer's
-//! output as a JSON [`Value`](crate::json::Value). What must be decoded (percent-encoded
+//! output as a JSON [`Value`]. What must be decoded (percent-encoded
 //! query parameters, a stage-prefixed path, the joined `cookie` header of an HTTP API) is
 //! written once into a buffer the adapter made at start-up.
 //!

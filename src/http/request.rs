@@ -17,7 +17,7 @@ use crate::json::{Kind, Value};
 ///
 /// ```
 /// # use lambda_zero::http::Request;
-/// fn describe(req: &Request<'_>) -> (&str, &str, Option<&str>) {
+/// fn describe<'a>(req: &Request<'a>) -> (&'a str, &'a str, Option<&'a str>) {
 ///     (req.method(), req.path(), req.query().get("page"))
 /// }
 /// ```
