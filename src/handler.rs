@@ -42,12 +42,21 @@ pub mod kind {
     /// A [`StreamingHandler`](crate::StreamingHandler): the response is streamed in chunks.
     #[derive(Debug)]
     pub enum Streaming {}
+    /// An [`AsyncHandler`](crate::AsyncHandler), driven on the worker's thread by the built-in
+    /// [`block_on`](crate::asynchronous::block_on): the response is sent whole.
+    #[derive(Debug)]
+    pub enum Async {}
+    /// An [`AsyncStreamingHandler`](crate::AsyncStreamingHandler), driven like [`Async`].
+    #[derive(Debug)]
+    pub enum AsyncStreaming {}
 }
 
 /// What [`Runtime::run`](crate::Runtime::run) and
 /// [`Runtime::run_with_init`](crate::Runtime::run_with_init) serve: every [`Handler`] (kind
-/// [`kind::Buffered`]) and every [`StreamingHandler`](crate::StreamingHandler) (kind
-/// [`kind::Streaming`]). Implemented for both, and only for them; the kind is inferred.
+/// [`kind::Buffered`]), every [`StreamingHandler`](crate::StreamingHandler) (kind
+/// [`kind::Streaming`]), every [`AsyncHandler`](crate::AsyncHandler) (kind [`kind::Async`])
+/// and every [`AsyncStreamingHandler`](crate::AsyncStreamingHandler) (kind
+/// [`kind::AsyncStreaming`]). Implemented for these, and only for them; the kind is inferred.
 pub trait Function<K>: crate::runtime::Dispatch<K> {}
 
 impl<K, T: crate::runtime::Dispatch<K>> Function<K> for T {}

@@ -82,6 +82,7 @@
 #![deny(unsafe_code)]
 #![warn(clippy::undocumented_unsafe_blocks)]
 
+pub mod asynchronous;
 mod context;
 mod error;
 mod handler;
@@ -103,6 +104,7 @@ pub mod json;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use asynchronous::{async_handler_fn, AsyncHandler, AsyncStreamingHandler};
 pub use context::{Config, Context};
 pub use error::{Error, ErrorKind, RuntimeError, MAX_ERROR_MESSAGE, MAX_ERROR_TYPE};
 pub use handler::{

@@ -249,6 +249,7 @@ impl Runtime {
     {
         let mut session = Session::new(io, self.settings.clone());
         let mut recv = Recv::new();
+        <H as Dispatch<K>>::prepare_thread();
         session.ensure_connected()?;
         let mut handler = build(&mut session, init, &self.settings.config)?;
         self.wait_until_registered();

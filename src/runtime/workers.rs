@@ -7,7 +7,7 @@ use crate::error::RuntimeError;
 use crate::handler::Function;
 use crate::{log, transport};
 
-use super::{build, Recv, Runtime, Session};
+use super::{build, Dispatch, Recv, Runtime, Session};
 
 /// [`Runtime::run_with_init`]: one worker on this thread, or [`Runtime::concurrency`] worker
 /// threads, each with a handler from `init`.
@@ -46,6 +46,7 @@ where
         std::thread::Builder::new()
             .name(format!("lambda-zero-{worker}"))
             .spawn(move || {
+                <H as Dispatch<K>>::prepare_thread();
                 let served = match session {
                     Some(session) => Ok(session),
                     None => transport::MioTransport::new(addrs)
