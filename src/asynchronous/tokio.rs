@@ -9,6 +9,12 @@
 //! anyway). Under Lambda Managed Instances ([`Runtime::run_with_init`] with several workers)
 //! every worker has its own runtime, so workers share no scheduler, lock or queue.
 //!
+//! The runtime's path allocates nothing per invocation on this driver either, timers and
+//! wake-ups from other threads included (`tests/async_alloc.rs`). One tokio call does:
+//! `tokio::task::yield_now` allocates once per invocation that calls it (tokio 1.54 makes the
+//! list of deferred wake-ups anew for each `block_on`); a future that wakes its own waker and
+//! returns `Pending` yields without it.
+//!
 //! [`Runtime::run_with_init`]: crate::Runtime::run_with_init
 
 use std::future::{poll_fn, Future};
