@@ -6,7 +6,6 @@
 
 mod common;
 
-use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -95,7 +94,8 @@ fn serves_on_each_worker(example: &str, features: &[&str]) {
     let server = MockRuntimeApi::start().unwrap();
     let _bootstrap = Bootstrap::spawn(&server, &bin, &[("AWS_LAMBDA_MAX_CONCURRENCY", "3")]);
     let polls = server.wait_requests(3, WAIT);
-    let connections: BTreeSet<usize> = polls.iter().map(|r| r.connection).collect();
+    let connections: std::collections::BTreeSet<usize> =
+        polls.iter().map(|r| r.connection).collect();
     assert_eq!(connections.len(), 3, "three workers polling: {polls:?}");
     check_echoes(&server);
 }
