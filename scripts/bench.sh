@@ -9,6 +9,7 @@
 #   2. syscalls per warm invocation                                scripts/syscalls.sh
 #   3. instructions and heap allocations per warm invocation       scripts/instructions.sh
 #   4. cold start, glibc and static musl                           scripts/cold-start.sh
+#      cold start and peak RSS of every example (JSON, HTTP, async)  scripts/startup.sh
 #   5. arm64 bootstrap sizes (and dist/*.zip)                       scripts/size.sh
 #   6. criterion: cargo bench --bench invoke, cargo bench --bench proto
 #   7. benches/RESULTS.md (scripts/report.py) and benches/chart.svg (scripts/chart.py)
@@ -62,6 +63,8 @@ unset LZ_SKIP_BUILD
 say "4/7 cold start"
 "$ROOT/scripts/cold-start.sh"
 COMMANDS+=("RUNS=$RUNS scripts/cold-start.sh")
+"$ROOT/scripts/startup.sh"
+COMMANDS+=("RUNS=$RUNS scripts/startup.sh")
 
 if [ -z "${LZ_BENCH_SKIP_ARM64:-}" ]; then
     say "5/7 arm64 sizes"

@@ -35,10 +35,13 @@
 //! - the parser's buffers (simd-json's [`simd_json::Buffers`]: the padded input copy, the
 //!   string scratch, the structural index, the stage-2 stack) and the tape are sized at
 //!   construction, and reused: each invocation refills the tape with
-//!   [`simd_json::fill_tape`]. Construction runs one throw-away parse so that simd-json sizes
-//!   the buffers it only sizes while parsing (about 5 bytes of resident memory per reserved
-//!   structural: +3.9 MB resident for the default limits, measured); the rest (+44 MB) stays
-//!   reserved but untouched, so the OS commits it only when a large event arrives.
+//!   [`simd_json::fill_tape`]. Construction writes nothing: the buffers are address space
+//!   that the OS commits page by page as events reach into them. simd-json sizes its
+//!   structural index and stage-2 stack from the input length it is given (one entry per 128
+//!   bytes), so the input copy and the string scratch are reserved at 128 bytes per
+//!   structural: about 250 MB of address space for the default limits, of which a small
+//!   event touches a few pages (`examples/apigw_v2`: 2.0 MiB peak RSS against 1.9 MiB for
+//!   `echo`, cold start 1.08× `echo`'s; `scripts/startup.sh`).
 //! - [`Value`] and the typed deserializer read the tape in place; errors (bad JSON, a
 //!   mismatched event) are formatted into inline buffers.
 //! - [`Typed`] also keeps its fast path's buffers (events up to 1 MiB, see [`Typed`]): the
@@ -123,9 +126,10 @@ impl Limits {
     }
 
     /// Limits under which no event of up to `max_event` bytes ever allocates, however dense.
-    /// Costs about 5 resident bytes (the structural index, filled at start-up) and 30
-    /// reserved bytes (mostly the tape, committed only when used) per byte of `max_event`:
-    /// for 256 KiB, measured +2 MB resident and +9 MB reserved.
+    /// Reserves about 300 bytes of address space per byte of `max_event` (the tape, the
+    /// index and simd-json's buffers sized for one structural per byte; see [`Parser::new`]),
+    /// committed only as far as events reach: for 256 KiB, about 80 MB reserved and nothing
+    /// touched at start-up.
     pub const fn strict(max_event: usize, max_response: usize) -> Limits {
         Limits {
             max_event,
@@ -163,34 +167,35 @@ impl fmt::Debug for Parser {
 /// before each 64-byte block.
 const INDEX_SLACK: usize = 64;
 
+/// Input bytes per structural-index entry that `simd_json::Buffers::with_max_depth` reserves
+/// (`input_len / 128` entries, and as many stage-2 stack entries).
+const BUFFERS_BYTES_PER_INDEX_ENTRY: usize = 128;
+
 impl Parser {
     /// A parser sized for `limits` (see [`Limits`] for what is reserved and what is touched).
+    ///
+    /// Nothing is written at construction, so a parser costs address space, not memory: the
+    /// buffers are reserved for the largest event and committed by the OS page by page as
+    /// events reach into them. simd-json sizes its structural index and stage-2 stack from
+    /// the input length it is given (one entry per 128 bytes), so the buffers are made for
+    /// 128 bytes per structural to be reserved: the input copy and string scratch are then
+    /// reserved larger than `max_event` needs, which costs nothing until touched.
     pub fn new(limits: Limits) -> Parser {
         // One more for the `]` that the typed fast path puts in front of the event.
         let structurals = limits.structurals.max(limits.max_event / 8) + INDEX_SLACK + 1;
-        let mut parser = Parser {
-            buffers: Buffers::with_max_depth(limits.max_event, limits.max_depth),
+        let reserve_for = limits
+            .max_event
+            .max(structurals.saturating_mul(BUFFERS_BYTES_PER_INDEX_ENTRY));
+        Parser {
+            buffers: Buffers::with_max_depth(reserve_for, limits.max_depth),
             tape: Vec::with_capacity(structurals),
             limits,
-        };
-        parser.warm_up(structurals);
-        parser
+        }
     }
 
     /// The limits the parser was sized for.
     pub fn limits(&self) -> &Limits {
         &self.limits
-    }
-
-    /// Sizes the structural index and the stage-2 stack, which simd-json only sizes while
-    /// parsing: a document of `]` has one structural per byte and fails at the first node,
-    /// so the index fills up and grows while the tape is reserved but never written.
-    fn warm_up(&mut self, structurals: usize) {
-        let mut doc = vec![b']'; structurals];
-        let mut tape = Tape(core::mem::take(&mut self.tape)).reset();
-        // Refused as JSON, as intended: only the buffers' sizes matter.
-        let _ = simd_json::fill_tape(&mut doc, &mut self.buffers, &mut tape);
-        self.tape = tape.reset().0;
     }
 
     /// Parses `event` in place and hands its root [`Value`] to `f`.
