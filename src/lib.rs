@@ -84,9 +84,11 @@
 
 pub mod asynchronous;
 mod context;
+mod current;
 mod error;
 mod handler;
 mod log;
+pub mod logging;
 mod panic_report;
 mod proto;
 mod runtime;

@@ -38,10 +38,12 @@ pub(crate) fn set_format(log_format: &str) {
     JSON.store(log_format.eq_ignore_ascii_case("json"), Ordering::Relaxed);
 }
 
-/// Chooses whether debug lines are written from the function's `AWS_LAMBDA_LOG_LEVEL`.
+/// Chooses whether debug lines are written from the function's `AWS_LAMBDA_LOG_LEVEL`, and the
+/// level of the function's own lines ([`crate::logging`]).
 pub(crate) fn set_level(log_level: &str) {
     let debug = log_level.eq_ignore_ascii_case("debug") || log_level.eq_ignore_ascii_case("trace");
     DEBUG.store(debug, Ordering::Relaxed);
+    crate::logging::set_threshold(log_level);
 }
 
 /// Whether lines are JSON objects ([`set_format`]).
@@ -144,13 +146,13 @@ fn format_line(
 }
 
 /// Appends the fixed start of a line (always short enough).
-struct Prefix<'b> {
-    buf: &'b mut [u8],
-    len: usize,
+pub(crate) struct Prefix<'b> {
+    pub(crate) buf: &'b mut [u8],
+    pub(crate) len: usize,
 }
 
 impl Prefix<'_> {
-    fn put(&mut self, bytes: &[u8]) {
+    pub(crate) fn put(&mut self, bytes: &[u8]) {
         let n = bytes.len().min(self.buf.len() - self.len);
         self.buf[self.len..self.len + n].copy_from_slice(&bytes[..n]);
         self.len += n;
@@ -158,11 +160,11 @@ impl Prefix<'_> {
 }
 
 /// The message, escaped for its format, in `buf[..end]`: fails (and stops) when it is full.
-struct Message<'b> {
-    buf: &'b mut [u8],
-    len: usize,
-    end: usize,
-    json: bool,
+pub(crate) struct Message<'b> {
+    pub(crate) buf: &'b mut [u8],
+    pub(crate) len: usize,
+    pub(crate) end: usize,
+    pub(crate) json: bool,
 }
 
 impl fmt::Write for Message<'_> {
@@ -211,7 +213,7 @@ pub(crate) fn civil_from_days(days: u64) -> (u64, u64, u64) {
 }
 
 /// `YYYY-MM-DDTHH:MM:SS.mmmZ` for milliseconds since the Unix epoch (UTC).
-fn rfc3339_ms(unix_ms: u64, out: &mut [u8; 24]) {
+pub(crate) fn rfc3339_ms(unix_ms: u64, out: &mut [u8; 24]) {
     let secs = unix_ms / 1000;
     let (days, day_secs) = (secs / 86_400, secs % 86_400);
     let (year, month, day) = civil_from_days(days);

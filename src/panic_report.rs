@@ -4,19 +4,19 @@
 //! error like any other. With `panic = "abort"` (the size-optimised release profile) nothing can
 //! be caught: the process ends inside the panic. So a panic hook, installed at start-up, posts
 //! the error itself, on a fresh blocking connection, before the process aborts. It needs to know
-//! which invocation is running: [`enter`] copies the request id into a thread-local before each
-//! handler call (a few dozen bytes, no allocation, no lock; each worker of a concurrent runtime
-//! has its own, and the hook runs on the panicking thread). In unwinding builds the record
-//! compiles to nothing; the hook is installed all the same, to write the panic message as a
-//! JSON line in JSON log mode ([`crate::log::panic`]).
+//! which invocation is running: [`crate::current`] records its ids in a thread-local before each
+//! handler call (each worker of a concurrent runtime has its own, and the hook runs on the
+//! panicking thread). In unwinding builds nothing is posted from here; the hook is installed
+//! all the same, to write the panic message as a JSON line in JSON log mode
+//! ([`crate::log::panic`]).
 
-use std::cell::RefCell;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::panic::{self, PanicHookInfo};
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use crate::current::{self, Current, Phase};
 use crate::error::{Error, ErrorKind};
 use crate::log;
 use crate::proto::request::{self, Writer};
@@ -24,40 +24,6 @@ use crate::proto::Endpoint;
 
 const ABORTS: bool = cfg!(panic = "abort");
 const MAX_ID: usize = 256;
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Phase {
-    Idle,
-    Init,
-    Invoke,
-}
-
-struct Current {
-    phase: Phase,
-    request_id: [u8; MAX_ID],
-    request_id_len: usize,
-    invocation_id: [u8; MAX_ID],
-    invocation_id_len: usize,
-}
-
-thread_local! {
-    // Const-initialised and without a destructor: no allocation, no registration on first use.
-    static CURRENT: RefCell<Current> = const {
-        RefCell::new(Current {
-            phase: Phase::Idle,
-            request_id: [0; MAX_ID],
-            request_id_len: 0,
-            invocation_id: [0; MAX_ID],
-            invocation_id_len: 0,
-        })
-    };
-}
-
-/// Runs `f` on this thread's record, unless it is in use (a panic inside `f` itself).
-#[inline]
-fn with_current<R>(f: impl FnOnce(&mut Current) -> R) -> Option<R> {
-    CURRENT.with(|cur| cur.try_borrow_mut().ok().map(|mut cur| f(&mut cur)))
-}
 
 struct Target {
     endpoint: Endpoint,
@@ -92,46 +58,10 @@ pub(crate) fn install(endpoint: &Endpoint, addrs: &[SocketAddr]) {
     }));
 }
 
-/// Marks the start of the function's initialisation.
-pub(crate) fn enter_init() {
-    if ABORTS {
-        with_current(|cur| cur.phase = Phase::Init);
-    }
-}
-
-/// Marks the start of one handler call.
-#[inline]
-pub(crate) fn enter(request_id: &str, invocation_id: Option<&str>) {
-    if !ABORTS {
-        return;
-    }
-    with_current(|cur| {
-        let id = request_id.as_bytes();
-        let inv = invocation_id.unwrap_or("").as_bytes();
-        if id.len() > MAX_ID || inv.len() > MAX_ID {
-            cur.phase = Phase::Idle;
-            return;
-        }
-        cur.request_id[..id.len()].copy_from_slice(id);
-        cur.request_id_len = id.len();
-        cur.invocation_id[..inv.len()].copy_from_slice(inv);
-        cur.invocation_id_len = inv.len();
-        cur.phase = Phase::Invoke;
-    });
-}
-
-/// Marks the end of a handler call (or of the initialisation).
-#[inline]
-pub(crate) fn leave() {
-    if ABORTS {
-        with_current(|cur| cur.phase = Phase::Idle);
-    }
-}
-
 /// Posts the panic as the running invocation's error (or as the init error).
 fn report(info: &PanicHookInfo<'_>) {
     let Some(target) = TARGET.get() else { return };
-    with_current(|cur| post(target, cur, info));
+    current::with(|cur| post(target, cur, info));
 }
 
 /// Posts the panic described by `info` for the invocation (or initialisation) in `cur`.
@@ -161,18 +91,21 @@ fn post(target: &Target, cur: &Current, info: &PanicHookInfo<'_>) {
     if request::write_error_body(&mut bw, error.error_type(), error.message()).is_err() {
         return;
     }
-    let wrote = if cur.phase == Phase::Init {
-        request::write_init_error_head(&mut hw, &target.endpoint, error.error_type(), bw.len())
-    } else {
-        let inv = &cur.invocation_id[..cur.invocation_id_len];
-        request::write_error_head(
-            &mut hw,
-            &target.endpoint,
-            &cur.request_id[..cur.request_id_len],
-            (!inv.is_empty()).then_some(inv),
-            error.error_type(),
-            bw.len(),
-        )
+    let wrote = match cur.request_id() {
+        None => {
+            request::write_init_error_head(&mut hw, &target.endpoint, error.error_type(), bw.len())
+        }
+        Some(request_id) => {
+            let inv = cur.invocation_id();
+            request::write_error_head(
+                &mut hw,
+                &target.endpoint,
+                request_id,
+                (!inv.is_empty()).then_some(inv),
+                error.error_type(),
+                bw.len(),
+            )
+        }
     };
     if wrote.is_err() {
         return;

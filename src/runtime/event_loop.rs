@@ -846,13 +846,13 @@ pub(super) fn set_trace_id_env(trace_id: Option<&str>) {
 /// `panic = "abort"` the process ends inside the panic; [`crate::panic_report`] posts the error
 /// from the panic hook first.
 fn call<'a, H: Handler>(handler: &'a mut H, event: &'a mut [u8], ctx: &Context<'_>) -> Reply<'a> {
-    crate::panic_report::enter(ctx.request_id, ctx.invocation_id);
+    crate::current::enter(ctx);
     // Moving the references into the closure makes it `FnOnce`, so the response may borrow them.
     let result = panic::catch_unwind(AssertUnwindSafe(move || {
         let (handler, event) = (handler, event);
         handler.handle(event, ctx)
     }));
-    crate::panic_report::leave();
+    crate::current::leave();
     match result {
         Ok(Ok(body)) => Reply::Response(body),
         Ok(Err(e)) => Reply::Failure(e),

@@ -295,9 +295,9 @@ fn build<I: Io, T>(
     init: impl FnOnce(&Config) -> Result<T, Error>,
     config: &Config,
 ) -> Result<T, RuntimeError> {
-    panic_report::enter_init();
+    crate::current::enter_init();
     let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| init(config)));
-    panic_report::leave();
+    crate::current::leave();
     let failure = match built {
         Ok(Ok(handler)) => return Ok(handler),
         Ok(Err(failure)) => failure,

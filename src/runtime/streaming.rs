@@ -67,11 +67,11 @@ impl<I: Io> Session<I> {
             head_sent: false,
         };
         let mut stream = ResponseStream::new(&mut sink);
-        crate::panic_report::enter(ctx.request_id, ctx.invocation_id);
+        crate::current::enter(&ctx);
         let result = panic::catch_unwind(AssertUnwindSafe(|| {
             handler.handle(event, &ctx, &mut stream)
         }));
-        crate::panic_report::leave();
+        crate::current::leave();
         let result =
             result.unwrap_or_else(|payload| Err(Error::function("Panic", PanicMessage(&*payload))));
         let (started, broken) = (stream.started(), stream.is_broken());
