@@ -18,7 +18,9 @@ pub struct Config {
     pub log_stream_name: String,
     /// `_HANDLER`: the handler name configured for the function.
     pub handler: String,
-    /// `AWS_LAMBDA_INITIALIZATION_TYPE`: `on-demand`, `provisioned-concurrency`, `snap-start`, ...
+    /// `AWS_LAMBDA_INITIALIZATION_TYPE`: `on-demand`, `provisioned-concurrency`, `snap-start`,
+    /// `lambda-managed-instances`. With `snap-start` the runtime coordinates the snapshot
+    /// ([`Config::is_snap_start`], [`crate::Runtime::after_restore`]).
     pub initialization_type: String,
     /// `AWS_LAMBDA_LOG_FORMAT`: `Text` or `JSON`.
     pub log_format: String,
@@ -60,6 +62,19 @@ impl Config {
                 .parse()
                 .unwrap_or(0),
         }
+    }
+}
+
+impl Config {
+    /// The value of `AWS_LAMBDA_INITIALIZATION_TYPE` under Lambda SnapStart.
+    pub const SNAP_START: &'static str = "snap-start";
+
+    /// Whether this execution environment is being initialised for a SnapStart snapshot
+    /// (`AWS_LAMBDA_INITIALIZATION_TYPE=snap-start`): the runtime then runs the
+    /// before-snapshot hooks, waits on `GET /runtime/restore/next` while Lambda takes the
+    /// snapshot, and runs the after-restore hooks in every environment restored from it.
+    pub fn is_snap_start(&self) -> bool {
+        self.initialization_type.trim() == Config::SNAP_START
     }
 }
 
@@ -164,8 +179,14 @@ mod tests {
                 max_concurrency: 32,
             }
         );
+        assert!(!config.is_snap_start());
         std::env::set_var("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "lots");
-        assert_eq!(Config::from_env().memory_size_mb, 0);
+        std::env::set_var("AWS_LAMBDA_INITIALIZATION_TYPE", "snap-start");
+        let config = Config::from_env();
+        assert_eq!(config.memory_size_mb, 0);
+        assert!(config.is_snap_start());
+        std::env::set_var("AWS_LAMBDA_INITIALIZATION_TYPE", "provisioned-concurrency");
+        assert!(!Config::from_env().is_snap_start());
     }
 
     #[test]

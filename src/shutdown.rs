@@ -11,19 +11,24 @@
 //! `SIGTERM` arrives, runs the hook, and exits the process (status 0; 1 if the hook panicked).
 //! Lambda gives the runtime 500 ms, then sends `SIGKILL`.
 //!
+//! Under SnapStart the extension's connection is open when Lambda takes the snapshot, so it is
+//! stale in every restored environment: [`reconnect_after_restore`], called by the runtime right
+//! after the restore, closes it and sends the `event/next` poll again on a new connection, with
+//! the identifier the registration gave.
+//!
 //! Nothing here is fatal: without the Extensions API (some local emulators) the runtime logs a
 //! warning and serves as before; a `SIGTERM` from elsewhere still runs the hook. A warm
 //! invocation is untouched: no allocation, no system call, no lock.
 
 use std::fmt;
 use std::io::{self, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::ops::Range;
 use std::os::unix::net::UnixStream;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use crate::log;
@@ -40,9 +45,12 @@ const REGISTER_TIMEOUT: Duration = Duration::from_secs(2);
 /// Room for a request head or an Extensions API answer (the register answer is a small JSON).
 const BUF: usize = 4096;
 
-/// The function's shutdown hook ([`crate::Runtime::on_shutdown`]), with the two entry points of
-/// this module that the runtime calls through it. The runtime reaches [`install`] and
-/// [`wait_until_registered`] only through these pointers, which only [`ShutdownHook::new`]
+/// How long connecting again after a SnapStart restore may take (the restore has 10 s in all).
+const RECONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// The function's shutdown hook ([`crate::Runtime::on_shutdown`]), with the three entry points
+/// of this module that the runtime calls through it. The runtime reaches [`install`],
+/// [`wait_until_registered`] and [`reconnect_after_restore`] only through these pointers, which only [`ShutdownHook::new`]
 /// (called by `on_shutdown`) takes: a function that never sets a hook links none of this
 /// module, even with the feature on.
 #[derive(Clone)]
@@ -52,6 +60,8 @@ pub(crate) struct ShutdownHook {
     pub(crate) install: fn(&Endpoint, &[SocketAddr], ShutdownHook),
     /// [`wait_until_registered`].
     pub(crate) wait_until_registered: fn(),
+    /// [`reconnect_after_restore`].
+    pub(crate) reconnect_after_restore: fn(),
 }
 
 impl ShutdownHook {
@@ -61,6 +71,7 @@ impl ShutdownHook {
             hook: Arc::new(hook),
             install,
             wait_until_registered,
+            reconnect_after_restore,
         }
     }
 }
@@ -90,7 +101,7 @@ pub(crate) fn install(endpoint: &Endpoint, addrs: &[SocketAddr], hook: ShutdownH
     let (endpoint, addrs) = (endpoint.clone(), addrs.to_vec());
     let started = start(hook, move || {
         let registered = register(&endpoint, &addrs, REGISTER_TIMEOUT)
-            .and_then(|(stream, identifier)| start_event_poll(stream, &endpoint, &identifier));
+            .and_then(|(stream, identifier)| start_event_poll(stream, endpoint, addrs, identifier));
         if let Err(e) = registered {
             log::warn(format_args!(
                 "graceful shutdown is off: registering the internal extension failed \
@@ -243,14 +254,43 @@ fn read_answer(
     }
 }
 
-/// The extension's connection, its `event/next` long poll sent and never read: kept open for
-/// the life of the process (Lambda answers nothing to an extension registered for no events).
-static EVENT_POLL: OnceLock<TcpStream> = OnceLock::new();
+/// The registered extension: its connection, with the `event/next` long poll sent and never
+/// read, kept open for the life of the process (Lambda answers nothing to an extension
+/// registered for no events), and what it takes to send that poll again after a restore.
+struct Extension {
+    stream: TcpStream,
+    endpoint: Endpoint,
+    addrs: Vec<SocketAddr>,
+    identifier: Vec<u8>,
+}
+
+/// Set once the extension is registered and polling.
+static EXTENSION: Mutex<Option<Extension>> = Mutex::new(None);
+
+fn lock_extension() -> MutexGuard<'static, Option<Extension>> {
+    EXTENSION.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 /// Sends the extension's `event/next` (which tells Lambda the extension is ready) and keeps the
 /// connection open without a thread to read it: no answer is expected.
 fn start_event_poll(
     mut stream: TcpStream,
+    endpoint: Endpoint,
+    addrs: Vec<SocketAddr>,
+    identifier: Vec<u8>,
+) -> io::Result<()> {
+    send_event_poll(&mut stream, &endpoint, &identifier)?;
+    *lock_extension() = Some(Extension {
+        stream,
+        endpoint,
+        addrs,
+        identifier,
+    });
+    Ok(())
+}
+
+fn send_event_poll(
+    stream: &mut TcpStream,
     endpoint: &Endpoint,
     identifier: &[u8],
 ) -> io::Result<()> {
@@ -259,9 +299,41 @@ fn start_event_poll(
     extension::write_event_next(&mut w, endpoint, identifier)
         .map_err(|_| failure("the event request does not fit"))?;
     let n = w.len();
-    stream.write_all(&buf[..n])?;
-    let _ = EVENT_POLL.set(stream);
-    Ok(())
+    stream.write_all(&buf[..n])
+}
+
+/// After a SnapStart restore: closes the extension's connection, open at the snapshot and so
+/// stale, and sends its `event/next` poll again on a new one (within [`RECONNECT_TIMEOUT`]).
+/// Does nothing when no extension was registered. A failure is logged: the function goes on
+/// serving, as when registering fails.
+pub(crate) fn reconnect_after_restore() {
+    let mut extension = lock_extension();
+    let Some(extension) = extension.as_mut() else {
+        return;
+    };
+    let _ = extension.stream.shutdown(Shutdown::Both);
+    let deadline = Instant::now() + RECONNECT_TIMEOUT;
+    let mut last = io::Error::new(io::ErrorKind::NotFound, "no address to connect to");
+    for addr in &extension.addrs {
+        let polling = left(deadline)
+            .and_then(|left| TcpStream::connect_timeout(addr, left))
+            .and_then(|mut stream| {
+                let _ = stream.set_nodelay(true);
+                send_event_poll(&mut stream, &extension.endpoint, &extension.identifier)?;
+                Ok(stream)
+            });
+        match polling {
+            Ok(stream) => {
+                extension.stream = stream;
+                return;
+            }
+            Err(e) => last = e,
+        }
+    }
+    log::warn(format_args!(
+        "graceful shutdown may be off after the restore: the internal extension could not poll \
+         the Extensions API again: {last}"
+    ));
 }
 
 #[cfg(test)]

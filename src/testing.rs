@@ -58,6 +58,19 @@
 //! - Accepted posts are acknowledged with [`Ack`]: `202` and `Content-Length: 0` by default;
 //!   `200`, a JSON body or a chunked body with [`Builder::ack`] or [`MockRuntimeApi::set_ack`].
 //!
+//! # SnapStart
+//!
+//! The mock serves `GET /runtime/restore/next` and `POST /runtime/restore/error` as Lambda does
+//! for a function initialised with `AWS_LAMBDA_INITIALIZATION_TYPE=snap-start` (set it in the
+//! function's [`crate::Config`], or in the environment of a bootstrap you spawn). The first
+//! `restore/next` takes the snapshot: the mock notes which connections are open, holds the
+//! request for [`Builder::snapshot_pause`] (or until [`MockRuntimeApi::restore`] with
+//! [`Builder::restore_on_demand`]), then answers `200` and applies [`AfterRestore`] to those
+//! connections: closed (the default), stale (open, answering nothing) or kept. A
+//! `restore/next` sent after the restore is answered at once. `restore/error` is accepted
+//! (`202`, an [`Outcome::RestoreError`]) only after a restore, as Lambda's state machine does;
+//! before one it gets `403`. [`MockRuntimeApi::snapshots`] counts the snapshots taken.
+//!
 //! # What it records
 //!
 //! - Every request, framing removed (chunked bodies decoded, trailers kept):
@@ -110,7 +123,7 @@ mod tests;
 
 pub use record::{Outcome, RecordedRequest, RoundTrip, ERROR_BODY_TRAILER, ERROR_TYPE_HEADER};
 pub use spec::{
-    Ack, AckBody, Answer, Fault, Framing, Invocation, Route, DEFAULT_FUNCTION_ARN,
+    Ack, AckBody, AfterRestore, Answer, Fault, Framing, Invocation, Route, DEFAULT_FUNCTION_ARN,
     GARBAGE_REQUEST_ID,
 };
 
@@ -131,9 +144,12 @@ pub struct Builder {
     function_timeout: Duration,
     record_requests: bool,
     response_limit: Option<usize>,
-    acks: [Ack; 4],
+    acks: [Ack; Route::COUNT],
     extensions_api: bool,
     nagle: bool,
+    snapshot_pause: Duration,
+    restore_on_demand: bool,
+    after_restore: AfterRestore,
 }
 
 impl Default for Builder {
@@ -144,9 +160,12 @@ impl Default for Builder {
             function_timeout: Duration::from_secs(3),
             record_requests: true,
             response_limit: None,
-            acks: [Ack::accepted(); 4],
+            acks: [Ack::accepted(); Route::COUNT],
             extensions_api: true,
             nagle: false,
+            snapshot_pause: Duration::ZERO,
+            restore_on_demand: false,
+            after_restore: AfterRestore::CloseConnections,
         }
     }
 }
@@ -214,7 +233,30 @@ impl Builder {
         self
     }
 
-    /// How accepted posts to `route` are acknowledged (ignored for [`Route::Next`]).
+    /// How long the SnapStart snapshot takes: the first `GET /runtime/restore/next` is held
+    /// this long before the restore answers it (default: no pause).
+    pub fn snapshot_pause(mut self, pause: Duration) -> Builder {
+        self.snapshot_pause = pause;
+        self
+    }
+
+    /// Holds the first `GET /runtime/restore/next` until [`MockRuntimeApi::restore`] is
+    /// called, instead of for [`Builder::snapshot_pause`]: a test can queue events, or look at
+    /// what was sent before the snapshot, while the runtime waits in it.
+    pub fn restore_on_demand(mut self) -> Builder {
+        self.restore_on_demand = true;
+        self
+    }
+
+    /// What the restore does to the connections open at the snapshot (default
+    /// [`AfterRestore::CloseConnections`]).
+    pub fn after_restore(mut self, after: AfterRestore) -> Builder {
+        self.after_restore = after;
+        self
+    }
+
+    /// How accepted posts to `route` are acknowledged (ignored for [`Route::Next`] and
+    /// [`Route::RestoreNext`]).
     pub fn ack(mut self, route: Route, ack: Ack) -> Builder {
         self.acks[route.index()] = ack;
         self
@@ -247,6 +289,16 @@ impl Builder {
                 threads: Vec::new(),
                 outcome_targets: Vec::new(),
                 request_targets: Vec::new(),
+                snapshot: Snapshot {
+                    pause: self.snapshot_pause,
+                    on_demand: self.restore_on_demand,
+                    after: self.after_restore,
+                    taken: 0,
+                    restore_now: false,
+                    restored: false,
+                },
+                stale: HashSet::new(),
+                severed: HashSet::new(),
             }),
             work: Condvar::new(),
             records: Condvar::new(),
@@ -300,8 +352,8 @@ struct Shared {
 #[derive(Debug)]
 struct State {
     queue: VecDeque<Queued>,
-    scripts: [VecDeque<Answer>; 4],
-    acks: [Ack; 4],
+    scripts: [VecDeque<Answer>; Route::COUNT],
+    acks: [Ack; Route::COUNT],
     idle_timeout: Option<Duration>,
     function_timeout: Duration,
     record_requests: bool,
@@ -323,6 +375,26 @@ struct State {
     /// The counts that threads in `wait_outcomes` / `wait_requests` wait for.
     outcome_targets: Vec<usize>,
     request_targets: Vec<usize>,
+    snapshot: Snapshot,
+    /// Connections made stale by a restore ([`AfterRestore::StaleConnections`]).
+    stale: HashSet<usize>,
+    /// Connections closed by a restore ([`AfterRestore::CloseConnections`]): a poll pending on
+    /// one ends.
+    severed: HashSet<usize>,
+}
+
+/// The SnapStart snapshot: its settings and where it is.
+#[derive(Debug)]
+struct Snapshot {
+    pause: Duration,
+    on_demand: bool,
+    after: AfterRestore,
+    /// Snapshots taken (`restore/next` requests held over a snapshot).
+    taken: usize,
+    /// [`MockRuntimeApi::restore`] was called.
+    restore_now: bool,
+    /// A `restore/next` was answered: this is a restored environment.
+    restored: bool,
 }
 
 impl State {
@@ -614,6 +686,45 @@ impl MockRuntimeApi {
             .iter()
             .map(|(name, _)| name.clone())
             .collect()
+    }
+
+    /// Ends the SnapStart snapshot being taken (with [`Builder::restore_on_demand`]): the
+    /// pending `GET /runtime/restore/next` is answered. Called before the snapshot starts, the
+    /// snapshot restores as soon as it is taken.
+    pub fn restore(&self) {
+        self.shared.lock().snapshot.restore_now = true;
+        self.shared.work.notify_all();
+    }
+
+    /// How many SnapStart snapshots were taken (`GET /runtime/restore/next` requests held over
+    /// a snapshot; one sent again after the restore takes none).
+    pub fn snapshots(&self) -> usize {
+        self.shared.lock().snapshot.taken
+    }
+
+    /// Whether a `GET /runtime/restore/next` was answered: the environment is restored.
+    pub fn restored(&self) -> bool {
+        self.shared.lock().snapshot.restored
+    }
+
+    /// Waits until a snapshot has been taken (or is being taken), at most `timeout`; returns
+    /// whether one was.
+    pub fn wait_snapshot(&self, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        let mut state = self.shared.lock();
+        while state.snapshot.taken == 0 {
+            let now = Instant::now();
+            if now >= deadline || self.shared.is_shutdown() {
+                return false;
+            }
+            state = self
+                .shared
+                .records
+                .wait_timeout(state, deadline - now)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+        true
     }
 
     /// How many connections were accepted so far.

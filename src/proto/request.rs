@@ -220,6 +220,32 @@ pub fn write_init_error_head(
     push_content_length_end(w, body_len)
 }
 
+/// `GET /2018-06-01/runtime/restore/next` (SnapStart): sent once, when the function's init and
+/// its before-snapshot hooks are done. Lambda takes the snapshot while it is pending and answers
+/// it in each environment restored from that snapshot.
+pub fn write_restore_next(w: &mut Writer<'_>, ep: &Endpoint) -> Result<(), Full> {
+    push_request_line_start(w, b"GET", ep)?;
+    w.push(b"/restore/next")?;
+    push_common_headers(w, ep)?;
+    w.push(b"\r\n")
+}
+
+/// The head of `POST /2018-06-01/runtime/restore/error` (SnapStart: an after-restore hook
+/// failed), for an error document of `body_len` bytes. `error_type` must already match
+/// `(Runtime|Function)\.[A-Z][a-zA-Z]+`.
+pub fn write_restore_error_head(
+    w: &mut Writer<'_>,
+    ep: &Endpoint,
+    error_type: &str,
+    body_len: usize,
+) -> Result<(), Full> {
+    push_request_line_start(w, b"POST", ep)?;
+    w.push(b"/restore/error")?;
+    push_common_headers(w, ep)?;
+    push_error_headers(w, error_type)?;
+    push_content_length_end(w, body_len)
+}
+
 fn push_error_headers(w: &mut Writer<'_>, error_type: &str) -> Result<(), Full> {
     w.push(b"Content-Type: application/json\r\nLambda-Runtime-Function-Error-Type: ")?;
     w.push(error_type.as_bytes())?;
@@ -476,6 +502,65 @@ mod tests {
         assert!(head.ends_with(&format!("\r\nContent-Length: {}\r\n\r\n", body.len())));
         let init = write(|w| write_init_error_head(w, &ep(), "Runtime.InitError", 7));
         assert!(init.starts_with("POST /2018-06-01/runtime/init/error HTTP/1.1\r\n"));
+    }
+
+    #[test]
+    fn restore_requests() {
+        let next = write(|w| write_restore_next(w, &ep()));
+        assert_eq!(
+            next,
+            format!(
+                "GET /2018-06-01/runtime/restore/next HTTP/1.1\r\nHost: 127.0.0.1:9001\r\nUser-Agent: lambda-zero/{}\r\n\r\n",
+                env!("CARGO_PKG_VERSION")
+            )
+        );
+        let prefixed = Endpoint::parse("http://localhost:9000/lambda").unwrap();
+        assert!(write(|w| write_restore_next(w, &prefixed))
+            .starts_with("GET /lambda/2018-06-01/runtime/restore/next HTTP/1.1\r\n"));
+        let error = write(|w| write_restore_error_head(w, &ep(), "Runtime.AfterRestoreError", 42));
+        assert!(error.starts_with("POST /2018-06-01/runtime/restore/error HTTP/1.1\r\n"));
+        assert!(
+            error.contains("\r\nLambda-Runtime-Function-Error-Type: Runtime.AfterRestoreError\r\n")
+        );
+        assert!(error.contains("\r\nContent-Type: application/json\r\n"));
+        assert!(error.ends_with("\r\nContent-Length: 42\r\n\r\n"));
+    }
+
+    /// Every writer, given a buffer cut at every length short of what it needs, fails with
+    /// `Full` (never panics, never reports success with a partial request); at the exact length
+    /// it writes the same bytes as with room to spare.
+    #[test]
+    fn writers_fail_cleanly_at_every_cut() {
+        type Write = fn(&mut Writer<'_>) -> Result<(), Full>;
+        let writers: &[(&str, Write)] = &[
+            ("next", |w| write_next(w, &ep())),
+            ("response", |w| {
+                write_response_head(w, &ep(), b"a b/c", Some(b"inv"), 12)
+            }),
+            ("error", |w| {
+                write_error_head(w, &ep(), b"id", None, "Function.X", 3)
+            }),
+            ("init error", |w| {
+                write_init_error_head(w, &ep(), "Runtime.InitError", 7)
+            }),
+            ("restore next", |w| write_restore_next(w, &ep())),
+            ("restore error", |w| {
+                write_restore_error_head(w, &ep(), "Runtime.AfterRestoreError", 99)
+            }),
+        ];
+        for &(name, f) in writers {
+            let whole = write(f).into_bytes();
+            for cut in 0..whole.len() {
+                let mut buf = vec![0u8; cut];
+                let mut w = Writer::new(&mut buf);
+                assert_eq!(f(&mut w), Err(Full), "{name} fits in {cut} bytes?");
+                assert!(w.len() <= cut);
+            }
+            let mut exact = vec![0u8; whole.len()];
+            let mut w = Writer::new(&mut exact);
+            f(&mut w).unwrap_or_else(|_| panic!("{name} does not fit its own length"));
+            assert_eq!(w.written(), &whole[..], "{name}");
+        }
     }
 
     #[test]

@@ -196,7 +196,7 @@ impl<I: Io> Session<I> {
         )
     }
 
-    fn drop_connection(&mut self) {
+    pub(super) fn drop_connection(&mut self) {
         if self.connected {
             self.io.close();
             self.connected = false;
@@ -584,6 +584,27 @@ impl<I: Io> Session<I> {
 
     /// Reports a failed initialisation to `/runtime/init/error`.
     pub(crate) fn post_init_error(&mut self, failure: &Error) -> Result<(), RuntimeError> {
+        self.post_phase_error(failure, request::write_init_error_head, "POST /init/error")
+    }
+
+    /// Reports a failed restore (SnapStart: an after-restore hook failed) to
+    /// `/runtime/restore/error`.
+    pub(super) fn post_restore_error(&mut self, failure: &Error) -> Result<(), RuntimeError> {
+        self.post_phase_error(
+            failure,
+            request::write_restore_error_head,
+            "POST /restore/error",
+        )
+    }
+
+    /// Posts an error outside any invocation (init or restore): the head from `write_head`,
+    /// the error document as body, sent again on a new connection if it drops first.
+    fn post_phase_error(
+        &mut self,
+        failure: &Error,
+        write_head: fn(&mut Writer<'_>, &Endpoint, &str, usize) -> Result<(), request::Full>,
+        what: &'static str,
+    ) -> Result<(), RuntimeError> {
         let Session {
             io,
             settings,
@@ -600,7 +621,7 @@ impl<I: Io> Session<I> {
         let mut body = Writer::new(error_body);
         let wrote = request::write_error_body(&mut body, failure.error_type(), failure.message())
             .and_then(|()| {
-                request::write_init_error_head(
+                write_head(
                     &mut head,
                     &settings.endpoint,
                     failure.error_type(),
@@ -622,10 +643,7 @@ impl<I: Io> Session<I> {
             match result {
                 Ok((ack, _)) => {
                     if !(200..300).contains(&ack.head.status) {
-                        log::error(format_args!(
-                            "POST /init/error answered {}",
-                            ack.head.status
-                        ));
+                        log::error(format_args!("{what} answered {}", ack.head.status));
                     }
                     return Ok(());
                 }

@@ -6,12 +6,14 @@
 //! - `streaming.rs`: a streamed answer (chunked POST, error trailers).
 //! - `dispatch.rs`: which of the two a handler gets, by its kind.
 //! - `workers.rs`: several loops at once, for Lambda Managed Instances.
+//! - `snapstart.rs`: the SnapStart snapshot lifecycle (hooks, `restore/next`, reconnecting).
 //! - `io.rs`: [`Io`], the seam between the loop and the network (the mio transport, or a
 //!   scripted peer in tests and fuzz targets).
 
 mod dispatch;
 mod event_loop;
 mod io;
+mod snapstart;
 mod streaming;
 mod workers;
 
@@ -58,6 +60,7 @@ pub struct Runtime {
     settings: Settings,
     #[cfg(feature = "graceful-shutdown")]
     shutdown: Option<crate::shutdown::ShutdownHook>,
+    snapstart: snapstart::Hooks,
 }
 
 impl Runtime {
@@ -88,6 +91,7 @@ impl Runtime {
             },
             #[cfg(feature = "graceful-shutdown")]
             shutdown: None,
+            snapstart: snapstart::Hooks::default(),
         })
     }
 
@@ -167,6 +171,77 @@ impl Runtime {
     #[cfg(feature = "graceful-shutdown")]
     pub fn on_shutdown(mut self, hook: impl Fn() + Send + Sync + 'static) -> Runtime {
         self.shutdown = Some(crate::shutdown::ShutdownHook::new(hook));
+        self
+    }
+
+    /// Runs `hook` before Lambda takes the SnapStart snapshot of this execution environment:
+    /// close connections, flush buffers, drop what must not be shared by every environment
+    /// restored from the snapshot.
+    ///
+    /// Hooks run only when Lambda initialises the function for a snapshot
+    /// (`AWS_LAMBDA_INITIALIZATION_TYPE=snap-start`, [`Config::is_snap_start`]), once, on the
+    /// thread that called `run`, after the function's initialisation (every worker's, with
+    /// [`Runtime::concurrency`]) and the shutdown extension's registration: the last registered
+    /// first, so that what depends on something registered earlier goes first. Then the
+    /// runtime sends `GET /runtime/restore/next`, during which Lambda takes the snapshot. An
+    /// `Err` (or a panic) from a hook is posted to `/runtime/init/error` as
+    /// `Runtime.BeforeSnapshotError` (its message names the hook and its error); no later hook
+    /// runs and the run ends with [`RuntimeError::InitFailed`]. A hook shares state with the
+    /// handler through what both capture (an `Arc`).
+    ///
+    /// Without any hook the runtime still makes the `restore/next` call under SnapStart, which
+    /// is what Lambda requires of a container image's runtime.
+    pub fn before_snapshot(
+        mut self,
+        hook: impl FnMut() -> Result<(), Error> + Send + 'static,
+    ) -> Runtime {
+        self.snapstart.add_before_snapshot(hook);
+        self
+    }
+
+    /// Runs `hook` in every execution environment Lambda restores from the SnapStart snapshot,
+    /// before the first invocation: re-seed random numbers, regenerate unique ids, refresh
+    /// credentials, open the connections that [`Runtime::before_snapshot`] closed.
+    ///
+    /// Only under `AWS_LAMBDA_INITIALIZATION_TYPE=snap-start`; once, on the thread that called
+    /// `run`, in registration order, right after `GET /runtime/restore/next` is answered and
+    /// the runtime has replaced its own connections (every connection open at the snapshot is
+    /// stale: the Runtime API's, the shutdown extension's; the workers of
+    /// [`Runtime::concurrency`] connect only after the restore). Lambda fails a restore that
+    /// takes more than 10 s, hooks included. An `Err` (or a panic) is posted to
+    /// `/runtime/restore/error` as `Runtime.AfterRestoreError`, and hooks that end past the
+    /// 10 s as `Runtime.AfterRestoreTimeout`; no later hook runs and the run ends with
+    /// [`RuntimeError::InitFailed`]. A hook cannot be interrupted: keep it well inside the
+    /// limit. With `panic = "abort"` a panicking hook ends the process, which fails the
+    /// restore too.
+    ///
+    /// ```no_run
+    /// use std::sync::atomic::{AtomicU64, Ordering};
+    /// use std::sync::Arc;
+    /// use lambda_zero::{handler_fn, Runtime, RuntimeError};
+    ///
+    /// fn main() -> Result<(), RuntimeError> {
+    ///     // Drawn at init, so shared by every environment restored from one snapshot: draw
+    ///     // it again after each restore.
+    ///     let seed = Arc::new(AtomicU64::new(fresh_seed()));
+    ///     let for_hook = Arc::clone(&seed);
+    ///     Runtime::from_env()?
+    ///         .after_restore(move || {
+    ///             for_hook.store(fresh_seed(), Ordering::Relaxed);
+    ///             Ok(())
+    ///         })
+    ///         .run(handler_fn(move |event, _ctx| {
+    ///             let _seed = seed.load(Ordering::Relaxed);
+    ///             Ok(event)
+    ///         }))
+    /// }
+    /// # fn fresh_seed() -> u64 { 4 }
+    /// ```
+    pub fn after_restore(
+        mut self,
+        hook: impl FnMut() -> Result<(), Error> + Send + 'static,
+    ) -> Runtime {
+        self.snapstart.add_after_restore(hook);
         self
     }
 
@@ -253,7 +328,19 @@ impl Runtime {
         session.ensure_connected()?;
         let mut handler = build(&mut session, init, &self.settings.config)?;
         self.wait_until_registered();
+        self.snapshot(&mut session)?;
         session.serve(&mut recv, &mut handler)
+    }
+
+    /// Under SnapStart, once the function is initialised: the before-snapshot hooks, the
+    /// snapshot (`GET /runtime/restore/next`), new connections, the after-restore hooks.
+    fn snapshot<I: Io>(&self, session: &mut Session<I>) -> Result<(), RuntimeError> {
+        self.snapstart.run(session, || {
+            #[cfg(feature = "graceful-shutdown")]
+            if let Some(hook) = &self.shutdown {
+                (hook.reconnect_after_restore)();
+            }
+        })
     }
 
     /// Before the first `/next`: waits for the shutdown extension's registration, if

@@ -36,6 +36,9 @@ where
         handlers.push(build(&mut session, &mut init, &rt.settings.config)?);
     }
     rt.wait_until_registered();
+    // Before any worker connects: only worker 0's connection is open at a SnapStart snapshot,
+    // and it is replaced after the restore; the others connect in their threads, after it.
+    rt.snapshot(&mut session)?;
     // Bounded: its slots are allocated here, so a worker's last act allocates nothing.
     let (done, results) = std::sync::mpsc::sync_channel(handlers.len());
     // Worker 0 keeps the connection that init errors would have used; the others open their own.

@@ -8,7 +8,7 @@ use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use super::record::{Outcome, RecordedRequest, RoundTrip, ERROR_TYPE_HEADER};
-use super::spec::{AckBody, Answer, Fault, Framing, Route};
+use super::spec::{AckBody, AfterRestore, Answer, Fault, Framing, Route};
 use super::wire::{self, Incoming, Message, Plan, Request, RequestReader, Target, OK_JSON};
 use super::{Queued, Shared, State};
 
@@ -78,7 +78,10 @@ pub(super) fn serve(shared: Arc<Shared>, mut stream: TcpStream, conn_id: usize) 
         if let (Ok(()), Some(id)) = (&written, reply.event) {
             last_served = Some((id, started));
         }
-        if written.is_ok() && reply.plan.hold {
+        // A restore can have made this connection stale while the answer was being prepared
+        // (the `restore/next` answer itself goes out first).
+        let stale = shared.lock().stale.contains(&conn_id);
+        if written.is_ok() && (reply.plan.hold || stale) {
             hold(&shared, &mut stream);
             break;
         }
@@ -210,11 +213,16 @@ fn handle(shared: &Shared, stream: &TcpStream, conn_id: usize, req: Request) -> 
             shared.records.notify_all();
         }
     }
+    if state.stale.contains(&conn_id) {
+        // Recorded above (a test can see the runtime used a stale connection), never answered.
+        return Reply::plain(Plan::stall());
+    }
     match target {
-        Target::Next => next(shared, state, stream),
+        Target::Next => next(shared, state, stream, conn_id),
+        Target::RestoreNext => restore_next(shared, state, conn_id),
         Target::Post(route, request_id) => post(state, route, request_id, req),
         Target::ExtensionRegister => register_extension(state, &req),
-        Target::ExtensionNext => extension_next(shared, state, &req),
+        Target::ExtensionNext => extension_next(shared, state, &req, conn_id),
         Target::WrongMethod => Reply::plain(wire::render(
             Message::error(405, "wrong method for this path"),
             &[],
@@ -248,8 +256,14 @@ fn register_extension(mut state: MutexGuard<'_, State>, req: &Request) -> Reply 
 }
 
 /// `GET /extension/event/next`: 403 for an unknown identifier; otherwise held open until the
-/// mock shuts down (it never sends extension events).
-fn extension_next(shared: &Shared, mut state: MutexGuard<'_, State>, req: &Request) -> Reply {
+/// mock shuts down or a SnapStart restore closes the connection (it never sends extension
+/// events).
+fn extension_next(
+    shared: &Shared,
+    mut state: MutexGuard<'_, State>,
+    req: &Request,
+    conn_id: usize,
+) -> Reply {
     let known = req
         .header("lambda-extension-identifier")
         .is_some_and(|id| state.extensions.iter().any(|(_, known)| known == id));
@@ -257,20 +271,92 @@ fn extension_next(shared: &Shared, mut state: MutexGuard<'_, State>, req: &Reque
         let msg = Message::error(403, "unknown Lambda-Extension-Identifier");
         return Reply::plain(wire::render(msg, &[]));
     }
-    while !shared.is_shutdown() {
+    while !shared.is_shutdown() && !state.severed.contains(&conn_id) {
         state = shared.work.wait(state).unwrap_or_else(|e| e.into_inner());
     }
     Reply::plain(Plan::drop_connection())
 }
 
-/// `GET next`: a scripted answer, the next queued event, a long poll, or 408 when idle.
-fn next(shared: &Shared, mut state: MutexGuard<'_, State>, stream: &TcpStream) -> Reply {
+/// `GET /restore/next` (SnapStart): a scripted refusal; at once after a restore; else the
+/// snapshot (the connections open now are noted, the request held for the pause or until
+/// [`super::MockRuntimeApi::restore`]), then the restore: `200`, and [`AfterRestore`] applied
+/// to those connections.
+fn restore_next(shared: &Shared, mut state: MutexGuard<'_, State>, conn_id: usize) -> Reply {
+    let mut faults = Vec::new();
+    if let Some(answer) = state.scripts[Route::RestoreNext.index()].pop_front() {
+        match answer.status {
+            Some(status) if !(200..300).contains(&status) => {
+                return Reply::plain(wire::render(
+                    status_message(status, answer.body),
+                    &answer.faults,
+                ));
+            }
+            _ => faults = answer.faults,
+        }
+    }
+    if state.snapshot.restored {
+        return Reply::plain(wire::render(Message::new(200, b""), &faults));
+    }
+    state.snapshot.taken += 1;
+    let open: Vec<usize> = state.streams.keys().copied().collect();
+    shared.records.notify_all();
+    let pause_ends = Instant::now() + state.snapshot.pause;
+    loop {
+        if shared.is_shutdown() {
+            return Reply::plain(Plan::drop_connection());
+        }
+        if state.snapshot.restore_now {
+            break;
+        }
+        let now = Instant::now();
+        state = if state.snapshot.on_demand {
+            shared.work.wait(state).unwrap_or_else(|e| e.into_inner())
+        } else if now < pause_ends {
+            let waited = shared.work.wait_timeout(state, pause_ends - now);
+            waited.unwrap_or_else(|e| e.into_inner()).0
+        } else {
+            break;
+        };
+    }
+    state.snapshot.restored = true;
+    let mut plan = wire::render(Message::new(200, b""), &faults);
+    match state.snapshot.after {
+        AfterRestore::CloseConnections => {
+            for id in open {
+                state.severed.insert(id);
+                if id == conn_id {
+                    plan.close = true;
+                } else if let Some(stream) = state.streams.get(&id) {
+                    let _ = stream.shutdown(Shutdown::Both);
+                }
+            }
+        }
+        AfterRestore::StaleConnections => state.stale.extend(open),
+        AfterRestore::KeepConnections => {}
+    }
+    drop(state);
+    shared.work.notify_all();
+    shared.records.notify_all();
+    Reply::plain(plan)
+}
+
+/// `GET next`: a scripted answer, the next queued event, a long poll, or 408 when idle. A poll
+/// that a SnapStart restore closes or makes stale while it waits takes no event.
+fn next(
+    shared: &Shared,
+    mut state: MutexGuard<'_, State>,
+    stream: &TcpStream,
+    conn_id: usize,
+) -> Reply {
     let idle_deadline = state.idle_timeout.map(|t| Instant::now() + t);
     let mut faults: Vec<Fault> = Vec::new();
     let mut waited = false;
     let queued = loop {
-        if shared.is_shutdown() {
+        if shared.is_shutdown() || state.severed.contains(&conn_id) {
             return Reply::plain(Plan::drop_connection());
+        }
+        if state.stale.contains(&conn_id) {
+            return Reply::plain(Plan::stall());
         }
         if let Some(answer) = state.scripts[Route::Next.index()].pop_front() {
             match answer.status {
@@ -352,10 +438,17 @@ fn next(shared: &Shared, mut state: MutexGuard<'_, State>, stream: &TcpStream) -
 
 /// A `POST` to response, error or init error.
 fn post(mut state: MutexGuard<'_, State>, route: Route, request_id: String, req: Request) -> Reply {
-    if route != Route::InitError {
+    if !matches!(route, Route::InitError | Route::RestoreError) {
         *state.post_counts.entry(request_id.clone()).or_default() += 1;
     }
-    let answer: Answer = state.scripts[route.index()].pop_front().unwrap_or_default();
+    let mut answer: Answer = state.scripts[route.index()].pop_front().unwrap_or_default();
+    if route == Route::RestoreError && !state.snapshot.restored && answer.status.is_none() {
+        // Lambda's state machine: there is no restore to fail before one.
+        answer.status = Some(403);
+        answer.body.get_or_insert_with(|| {
+            br#"{"errorMessage":"no restore to fail: GET /runtime/restore/next was not answered","errorType":"InvalidStateTransition"}"#.to_vec()
+        });
+    }
     let ack = state.acks[route.index()];
     let over_limit = route == Route::Response
         && state
@@ -440,7 +533,12 @@ fn outcome(
             error_type: error_type(),
             body,
         },
-        Route::Response | Route::Next => {
+        Route::RestoreError => Outcome::RestoreError {
+            error_type: error_type(),
+            body,
+        },
+        // `post` is never called for the two GET routes.
+        Route::Response | Route::Next | Route::RestoreNext => {
             let streaming = super::record::find(&headers, "Lambda-Runtime-Function-Response-Mode")
                 .is_some_and(|mode| mode.trim().eq_ignore_ascii_case("streaming"));
             if streaming {
@@ -468,7 +566,10 @@ fn record_outcome(shared: &Shared, accepted: Accepted, last_served: Option<&(Str
         received_at,
     } = accepted;
     let mut state = shared.lock();
-    let is_init = matches!(outcome, Outcome::InitError { .. });
+    let is_init = matches!(
+        outcome,
+        Outcome::InitError { .. } | Outcome::RestoreError { .. }
+    );
     state.outcomes.push(outcome);
     if !is_init {
         let count = state.outcome_counts.entry(request_id.clone()).or_default();

@@ -78,6 +78,13 @@ pub enum Outcome {
         /// The error document.
         body: Vec<u8>,
     },
+    /// `POST .../restore/error` (SnapStart: the restore failed, e.g. an after-restore hook).
+    RestoreError {
+        /// `Lambda-Runtime-Function-Error-Type` (empty when missing).
+        error_type: String,
+        /// The error document.
+        body: Vec<u8>,
+    },
     /// A response sent with `Lambda-Runtime-Function-Response-Mode: streaming`.
     Streamed {
         /// The request id from the path, percent-decoded.
@@ -98,13 +105,13 @@ pub const ERROR_TYPE_HEADER: &str = "Lambda-Runtime-Function-Error-Type";
 pub const ERROR_BODY_TRAILER: &str = "Lambda-Runtime-Function-Error-Body";
 
 impl Outcome {
-    /// The request id, for all but [`Outcome::InitError`].
+    /// The request id, for all but [`Outcome::InitError`] and [`Outcome::RestoreError`].
     pub fn request_id(&self) -> Option<&str> {
         match self {
             Outcome::Response { request_id, .. }
             | Outcome::Error { request_id, .. }
             | Outcome::Streamed { request_id, .. } => Some(request_id),
-            Outcome::InitError { .. } => None,
+            Outcome::InitError { .. } | Outcome::RestoreError { .. } => None,
         }
     }
 
@@ -114,22 +121,24 @@ impl Outcome {
             Outcome::Response { body, .. }
             | Outcome::Error { body, .. }
             | Outcome::InitError { body, .. }
+            | Outcome::RestoreError { body, .. }
             | Outcome::Streamed { body, .. } => body,
         }
     }
 
-    /// The error type of an error, an init error, or a stream that failed (from its trailer).
+    /// The error type of an error, an init or restore error, or a stream that failed (from its
+    /// trailer).
     pub fn error_type(&self) -> Option<&str> {
         match self {
-            Outcome::Error { error_type, .. } | Outcome::InitError { error_type, .. } => {
-                Some(error_type)
-            }
+            Outcome::Error { error_type, .. }
+            | Outcome::InitError { error_type, .. }
+            | Outcome::RestoreError { error_type, .. } => Some(error_type),
             Outcome::Streamed { trailers, .. } => find(trailers, ERROR_TYPE_HEADER),
             Outcome::Response { .. } => None,
         }
     }
 
-    /// True for errors, init errors and failed streams.
+    /// True for errors, init and restore errors, and failed streams.
     pub fn is_error(&self) -> bool {
         self.error_type().is_some()
     }
@@ -140,7 +149,9 @@ impl Outcome {
             Outcome::Response { headers, .. } | Outcome::Streamed { headers, .. } => {
                 find(headers, name)
             }
-            Outcome::Error { .. } | Outcome::InitError { .. } => None,
+            Outcome::Error { .. } | Outcome::InitError { .. } | Outcome::RestoreError { .. } => {
+                None
+            }
         }
     }
 

@@ -98,17 +98,48 @@ pub enum Route {
     Error,
     /// `POST /2018-06-01/runtime/init/error`.
     InitError,
+    /// `GET /2018-06-01/runtime/restore/next` (SnapStart): the snapshot is taken while it is
+    /// pending; see [`super::Builder::snapshot_pause`]. A scripted status other than 2xx is
+    /// answered at once, without a snapshot.
+    RestoreNext,
+    /// `POST /2018-06-01/runtime/restore/error` (SnapStart: an after-restore hook failed).
+    RestoreError,
 }
 
 impl Route {
+    /// How many routes there are (the size of the per-route tables).
+    pub(super) const COUNT: usize = 6;
+
     pub(super) fn index(self) -> usize {
         match self {
             Route::Next => 0,
             Route::Response => 1,
             Route::Error => 2,
             Route::InitError => 3,
+            Route::RestoreNext => 4,
+            Route::RestoreError => 5,
         }
     }
+}
+
+/// What a SnapStart restore does to the connections that were open when the snapshot was taken
+/// (the runtime's, the extensions'), once the pending `GET /runtime/restore/next` is answered.
+///
+/// A restored execution environment cannot count on any of them: the Runtime API it was
+/// connected to may not be the one that restored it. A runtime has to open new ones, and to
+/// lose and duplicate no invocation while doing so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AfterRestore {
+    /// Every one of them is closed: the `restore/next` connection right after its answer, the
+    /// others at once (their pending polls get no answer). The default.
+    #[default]
+    CloseConnections,
+    /// Every one of them stays open but answers nothing more, as a connection whose peer is
+    /// gone can look: requests on it are read and dropped, a poll pending on it never returns,
+    /// and no event is ever handed to it. A runtime that reuses one waits for ever.
+    StaleConnections,
+    /// Nothing happens to them (a local emulator without snapshots).
+    KeepConnections,
 }
 
 /// One event to serve on `GET .../invocation/next`, built up with chained setters.

@@ -382,8 +382,10 @@ fn hex_value(d: u8) -> u8 {
 pub(super) enum Target {
     /// `GET .../invocation/next`.
     Next,
-    /// A `POST` to a response, error or init error route, with the percent-decoded request id
-    /// (empty for init errors).
+    /// `GET .../restore/next` (SnapStart).
+    RestoreNext,
+    /// A `POST` to a response, error, init error or restore error route, with the
+    /// percent-decoded request id (empty for init and restore errors).
     Post(Route, String),
     /// `POST /2020-01-01/extension/register`.
     ExtensionRegister,
@@ -422,6 +424,10 @@ pub(super) fn target(prefix: &str, method: &str, path: &str) -> Target {
         ("GET", Target::Next)
     } else if rest == "init/error" {
         ("POST", Target::Post(Route::InitError, String::new()))
+    } else if rest == "restore/next" {
+        ("GET", Target::RestoreNext)
+    } else if rest == "restore/error" {
+        ("POST", Target::Post(Route::RestoreError, String::new()))
     } else {
         let Some((id, action)) = rest
             .strip_prefix("invocation/")
@@ -582,6 +588,17 @@ impl Plan {
             send: 0,
             close: true,
             hold: false,
+            trickle: None,
+        }
+    }
+
+    /// Answer nothing, and nothing more on this connection (a stale one).
+    pub fn stall() -> Plan {
+        Plan {
+            bytes: Vec::new(),
+            send: 0,
+            close: false,
+            hold: true,
             trickle: None,
         }
     }
