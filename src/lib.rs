@@ -97,8 +97,6 @@ mod shutdown;
 mod stream;
 mod transport;
 
-#[cfg(feature = "events")]
-pub mod events;
 #[cfg(feature = "http")]
 pub mod http;
 #[cfg(feature = "json")]
