@@ -874,21 +874,28 @@ fn call<'a, H: Handler>(handler: &'a mut H, event: &'a mut [u8], ctx: &Context<'
     match result {
         Ok(Ok(body)) => Reply::Response(body),
         Ok(Err(e)) => Reply::Failure(e),
-        Err(payload) => Reply::Failure(Error::function("Panic", PanicMessage(&*payload))),
+        Err(payload) => {
+            Reply::Failure(Error::function("Panic", PanicMessage("handler", &*payload)))
+        }
     }
 }
 
-/// The text of a panic payload (`&str` or `String`), or a placeholder for other payloads.
-pub(crate) struct PanicMessage<'p>(pub(crate) &'p (dyn std::any::Any + Send));
+/// What panicked (`"handler"`, `"hook"`) and the text of its panic payload (`&str` or
+/// `String`; other payloads have none): `handler panicked: {text}`.
+pub(crate) struct PanicMessage<'p>(
+    pub(crate) &'static str,
+    pub(crate) &'p (dyn std::any::Any + Send),
+);
 
 impl fmt::Display for PanicMessage<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(s) = self.0.downcast_ref::<&str>() {
-            write!(f, "handler panicked: {s}")
-        } else if let Some(s) = self.0.downcast_ref::<String>() {
-            write!(f, "handler panicked: {s}")
+        let PanicMessage(what, payload) = self;
+        if let Some(s) = payload.downcast_ref::<&str>() {
+            write!(f, "{what} panicked: {s}")
+        } else if let Some(s) = payload.downcast_ref::<String>() {
+            write!(f, "{what} panicked: {s}")
         } else {
-            f.write_str("handler panicked")
+            write!(f, "{what} panicked")
         }
     }
 }

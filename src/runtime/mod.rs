@@ -388,7 +388,7 @@ fn build<I: Io, T>(
     let failure = match built {
         Ok(Ok(handler)) => return Ok(handler),
         Ok(Err(failure)) => failure,
-        Err(payload) => Error::function("InitPanic", PanicMessage(&*payload)),
+        Err(payload) => Error::function("InitPanic", PanicMessage("init", &*payload)),
     };
     session.post_init_error(&failure)?;
     Err(RuntimeError::InitFailed(Box::new(failure)))

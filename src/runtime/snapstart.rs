@@ -29,7 +29,9 @@ use crate::error::{Error, RuntimeError};
 use crate::log;
 use crate::proto::request::{self, Writer};
 
-use super::event_loop::{buffer_full, connect_with_retry, read_ack, split, ReadError, Scratch};
+use super::event_loop::{
+    buffer_full, connect_with_retry, read_ack, split, PanicMessage, ReadError, Scratch,
+};
 use super::{Io, Session};
 
 /// How long Lambda gives a restored environment, after-restore hooks included, before it
@@ -225,7 +227,7 @@ fn call(hook: &Hook) -> Result<(), Error> {
     let mut hook = hook.lock().unwrap_or_else(|e| e.into_inner());
     match panic::catch_unwind(AssertUnwindSafe(|| (*hook)())) {
         Ok(result) => result,
-        Err(payload) => Err(Error::runtime("HookPanic", HookPanic(&*payload))),
+        Err(payload) => Err(Error::runtime("HookPanic", PanicMessage("hook", &*payload))),
     }
 }
 
@@ -311,21 +313,6 @@ impl fmt::Display for HookFailure<'_> {
             self.count,
             self.cause
         )
-    }
-}
-
-/// The text of a hook's panic payload.
-struct HookPanic<'p>(&'p (dyn std::any::Any + Send));
-
-impl fmt::Display for HookPanic<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(s) = self.0.downcast_ref::<&str>() {
-            write!(f, "hook panicked: {s}")
-        } else if let Some(s) = self.0.downcast_ref::<String>() {
-            write!(f, "hook panicked: {s}")
-        } else {
-            f.write_str("hook panicked")
-        }
     }
 }
 

@@ -72,8 +72,9 @@ impl<I: Io> Session<I> {
             handler.handle(event, &ctx, &mut stream)
         }));
         crate::current::leave();
-        let result =
-            result.unwrap_or_else(|payload| Err(Error::function("Panic", PanicMessage(&*payload))));
+        let result = result.unwrap_or_else(|payload| {
+            Err(Error::function("Panic", PanicMessage("handler", &*payload)))
+        });
         let (started, broken) = (stream.started(), stream.is_broken());
         let mut content_type = [0u8; 256];
         let ct_len = stream.content_type().len();
