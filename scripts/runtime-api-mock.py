@@ -15,7 +15,12 @@ the event is written to the end of the response body) as median, p99 and mean in
 total time from the first event to the last answer. Exits 1 on an error answer, a mismatch, a
 bootstrap that exits, or a stall (--timeout seconds without progress), 2 on bad usage.
 
+With --memory (and --bootstrap), the line also gives the bootstrap's peak RSS (VmHWM), RSS and
+reserved address space (VmSize) in KiB, read from /proc once the last answer is in.
+
   scripts/runtime-api-mock.py --bootstrap target/release/examples/echo --events 1000 --size 64
+  scripts/runtime-api-mock.py --bootstrap target/release/examples/apigw_v2 --events 20 \
+      --event tests/events/example-apigw-v2-request-no-authorizer.json --no-check --memory
 """
 
 import argparse
@@ -154,9 +159,12 @@ def main():
     ap.add_argument("--no-check", action="store_true", help="do not require response == event")
     ap.add_argument("--timeout", type=float, default=60, help="seconds without progress before giving up")
     ap.add_argument("--label", default="", help="a label copied into the JSON line")
+    ap.add_argument("--memory", action="store_true", help="report the bootstrap's peak RSS, RSS and VmSize")
     args = ap.parse_args()
     if args.events < 1 or args.size < 2:
         ap.error("--events must be >= 1 and --size >= 2")
+    if args.memory and not args.bootstrap:
+        ap.error("--memory needs --bootstrap")
     if args.event:
         with open(args.event, "rb") as f:
             body = f.read()
@@ -199,6 +207,12 @@ def main():
             state.cond.wait(0.1)
         state.stopping = True
         state.cond.notify_all()
+    memory = {}
+    if args.memory and child is not None and child.poll() is None:
+        with open(f"/proc/{child.pid}/status") as f:
+            fields = dict(line.split(":", 1) for line in f if ":" in line)
+        for key, name in (("VmHWM", "peak_rss_kib"), ("VmRSS", "rss_kib"), ("VmSize", "vm_size_kib")):
+            memory[name] = int(fields[key].split()[0])
     if child is not None and child.poll() is None:
         child.kill()
         child.wait()
@@ -216,6 +230,7 @@ def main():
         "p99_ms": round(percentile(trips, 99), 3) if trips else None,
         "mean_ms": round(sum(trips) / len(trips), 3) if trips else None,
         "total_s": round(state.last_received - state.first_sent, 3) if trips else None,
+        **memory,
     }
     print(json.dumps(result), flush=True)
     for error in state.errors[:5]:
