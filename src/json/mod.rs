@@ -40,8 +40,9 @@
 //!   structural index and stage-2 stack from the input length it is given (one entry per 128
 //!   bytes), so the input copy and the string scratch are reserved at 128 bytes per
 //!   structural: about 250 MB of address space for the default limits, of which a small
-//!   event touches a few pages (`examples/apigw_v2`: 2.0 MiB peak RSS against 1.9 MiB for
-//!   `echo`, cold start 1.08× `echo`'s; `scripts/startup.sh`).
+//!   event touches a few pages (`examples/apigw_v2`, `RUNS=100 scripts/startup.sh` at
+//!   `13ec30d`: 251.5 MiB of address space, 2.12 MiB peak RSS against 1.88 MiB for `echo`,
+//!   cold start 1.08× `echo`'s).
 //! - [`Value`] and the typed deserializer read the tape in place; errors (bad JSON, a
 //!   mismatched event) are formatted into inline buffers.
 //! - [`Typed`] also keeps its fast path's buffers (events up to 1 MiB, see [`Typed`]): the
@@ -126,10 +127,10 @@ impl Limits {
     }
 
     /// Limits under which no event of up to `max_event` bytes ever allocates, however dense.
-    /// Reserves about 300 bytes of address space per byte of `max_event` (the tape, the
-    /// index and simd-json's buffers sized for one structural per byte; see [`Parser::new`]),
-    /// committed only as far as events reach: for 256 KiB, about 80 MB reserved and nothing
-    /// touched at start-up.
+    /// Reserves address space in proportion to `max_event` (the tape, the index and
+    /// simd-json's buffers, sized for one structural per byte, that is 128 bytes of input copy
+    /// and 128 of string scratch per event byte; see [`Parser::new`]), committed only as far
+    /// as events reach: nothing is touched at start-up.
     pub const fn strict(max_event: usize, max_response: usize) -> Limits {
         Limits {
             max_event,

@@ -334,6 +334,8 @@ impl Runtime {
 
     /// Under SnapStart, once the function is initialised: the before-snapshot hooks, the
     /// snapshot (`GET /runtime/restore/next`), new connections, the after-restore hooks.
+    // Not inlined: one copy for the one-worker loop and the workers' start, which both call it.
+    #[inline(never)]
     fn snapshot<I: Io>(&self, session: &mut Session<I>) -> Result<(), RuntimeError> {
         self.snapstart.run(session, || {
             #[cfg(feature = "graceful-shutdown")]

@@ -48,10 +48,56 @@ type Hook = Arc<Mutex<dyn FnMut() -> Result<(), Error> + Send>>;
 
 /// The hooks registered with [`crate::Runtime::before_snapshot`] and
 /// [`crate::Runtime::after_restore`], in registration order.
-#[derive(Clone)]
-pub(crate) struct Hooks {
+#[derive(Clone, Default)]
+struct HookLists {
     before_snapshot: Vec<Hook>,
     after_restore: Vec<Hook>,
+}
+
+/// What the lifecycle asks of the registered hooks. [`Hooks`] keeps them as a trait object,
+/// made by the first hook registered: the code that runs hooks, formats their failures and
+/// drops them is reached only through its vtable, so a function without hooks (which still
+/// waits for the restore under SnapStart) links none of it.
+trait HookSet: Send + Sync {
+    /// The hooks themselves.
+    fn lists(&self) -> &HookLists;
+    /// Runs the hooks of `side` ([`run_side`]).
+    fn run_side(&self, side: Side, deadline: &Deadline) -> Result<(), Error>;
+    /// Logs that the hooks do not run: the environment is not a SnapStart one.
+    fn skipped(&self, initialization_type: &str);
+}
+
+impl HookSet for HookLists {
+    fn lists(&self) -> &HookLists {
+        self
+    }
+
+    fn run_side(&self, side: Side, deadline: &Deadline) -> Result<(), Error> {
+        let hooks = match side {
+            Side::BeforeSnapshot => &self.before_snapshot,
+            Side::AfterRestore => &self.after_restore,
+        };
+        let ran = run_side(hooks, side, deadline);
+        if let (Err(failure), Side::AfterRestore) = (&ran, side) {
+            // Before the snapshot, `fail_init` logs the failure it posts.
+            log::error(format_args!("{failure}"));
+        }
+        ran
+    }
+
+    fn skipped(&self, initialization_type: &str) {
+        log::debug(format_args!(
+            "AWS_LAMBDA_INITIALIZATION_TYPE is `{initialization_type}`, not snap-start: the {} \
+             SnapStart hooks do not run",
+            self.before_snapshot.len() + self.after_restore.len()
+        ));
+    }
+}
+
+/// The SnapStart hooks of a [`crate::Runtime`], if any.
+#[derive(Clone)]
+pub(crate) struct Hooks {
+    set: Option<Arc<dyn HookSet>>,
     /// [`RESTORE_LIMIT`] (shorter in unit tests).
     restore_limit: Duration,
 }
@@ -59,18 +105,27 @@ pub(crate) struct Hooks {
 impl Default for Hooks {
     fn default() -> Hooks {
         Hooks {
-            before_snapshot: Vec::new(),
-            after_restore: Vec::new(),
+            set: None,
             restore_limit: RESTORE_LIMIT,
         }
     }
 }
 
+/// When the after-restore hooks must be done by: Lambda's restore limit from the restore.
+struct Deadline {
+    restored: Option<Instant>,
+    limit: Duration,
+}
+
 impl fmt::Debug for Hooks {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let lists = self.set.as_deref().map(HookSet::lists);
         f.debug_struct("Hooks")
-            .field("before_snapshot", &self.before_snapshot.len())
-            .field("after_restore", &self.after_restore.len())
+            .field(
+                "before_snapshot",
+                &lists.map_or(0, |l| l.before_snapshot.len()),
+            )
+            .field("after_restore", &lists.map_or(0, |l| l.after_restore.len()))
             .finish()
     }
 }
@@ -104,14 +159,29 @@ impl Hooks {
         &mut self,
         hook: impl FnMut() -> Result<(), Error> + Send + 'static,
     ) {
-        self.before_snapshot.push(Arc::new(Mutex::new(hook)));
+        self.add(Side::BeforeSnapshot, Arc::new(Mutex::new(hook)));
     }
 
     pub(crate) fn add_after_restore(
         &mut self,
         hook: impl FnMut() -> Result<(), Error> + Send + 'static,
     ) {
-        self.after_restore.push(Arc::new(Mutex::new(hook)));
+        self.add(Side::AfterRestore, Arc::new(Mutex::new(hook)));
+    }
+
+    /// A new set with `hook` added (sets are shared by clones of the runtime).
+    fn add(&mut self, side: Side, hook: Hook) {
+        let mut lists = self
+            .set
+            .as_deref()
+            .map(HookSet::lists)
+            .cloned()
+            .unwrap_or_default();
+        match side {
+            Side::BeforeSnapshot => lists.before_snapshot.push(hook),
+            Side::AfterRestore => lists.after_restore.push(hook),
+        }
+        self.set = Some(Arc::new(lists));
     }
 
     /// Runs the snapshot lifecycle on `session`, connected and with the function initialised,
@@ -123,33 +193,19 @@ impl Hooks {
         session: &mut Session<I>,
         reconnect_others: impl FnOnce(),
     ) -> Result<(), RuntimeError> {
+        let set = self.set.as_deref();
         if !session.settings.config.is_snap_start() {
-            let hooks = self.before_snapshot.len() + self.after_restore.len();
-            if hooks > 0 {
-                log::debug(format_args!(
-                    "AWS_LAMBDA_INITIALIZATION_TYPE is {:?}, not snap-start: the {hooks} \
-                     SnapStart hooks do not run",
-                    session.settings.config.initialization_type
-                ));
+            if let Some(set) = set {
+                set.skipped(&session.settings.config.initialization_type);
             }
             return Ok(());
         }
-        // Dependents registered after what they depend on are torn down first.
-        let count = self.before_snapshot.len();
-        for (index, hook) in self.before_snapshot.iter().enumerate().rev() {
-            crate::current::enter_init();
-            let ran = call(hook);
-            crate::current::leave();
-            if let Err(cause) = ran {
-                let failure = Error::runtime(
-                    "BeforeSnapshotError",
-                    HookFailure {
-                        side: Side::BeforeSnapshot,
-                        index,
-                        count,
-                        cause: &cause,
-                    },
-                );
+        if let Some(set) = set {
+            let none = Deadline {
+                restored: None,
+                limit: self.restore_limit,
+            };
+            if let Err(failure) = set.run_side(Side::BeforeSnapshot, &none) {
                 return fail_init(session, failure);
             }
         }
@@ -166,45 +222,21 @@ impl Hooks {
                 return fail_init(session, failure);
             }
         }
-        let restored = Instant::now();
+        let deadline = Deadline {
+            restored: set.map(|_| Instant::now()),
+            limit: self.restore_limit,
+        };
         // The connection the answer came on was open at the snapshot: whatever it looks like
         // now, the peer it was made with may be gone. Nothing is outstanding on it.
         session.drop_connection();
         session.ensure_connected()?;
         reconnect_others();
-        let count = self.after_restore.len();
-        for (index, hook) in self.after_restore.iter().enumerate() {
-            let ran = call(hook);
-            let failure = match ran {
-                Err(cause) => Error::runtime(
-                    "AfterRestoreError",
-                    HookFailure {
-                        side: Side::AfterRestore,
-                        index,
-                        count,
-                        cause: &cause,
-                    },
-                ),
-                Ok(()) if restored.elapsed() > self.restore_limit => Error::runtime(
-                    "AfterRestoreTimeout",
-                    format_args!(
-                        "after-restore hook {} of {count} ended {:.2?} after the restore, past \
-                         Lambda's restore limit of {:?}",
-                        index + 1,
-                        restored.elapsed(),
-                        self.restore_limit
-                    ),
-                ),
-                Ok(()) => continue,
-            };
-            log::error(format_args!("{failure}"));
-            session.post_restore_error(&failure)?;
-            return Err(RuntimeError::InitFailed(Box::new(failure)));
+        if let Some(set) = set {
+            if let Err(failure) = set.run_side(Side::AfterRestore, &deadline) {
+                session.post_restore_error(&failure)?;
+                return Err(RuntimeError::InitFailed(Box::new(failure)));
+            }
         }
-        log::debug(format_args!(
-            "restored from a snapshot: reconnected and ran {count} after-restore hooks in {:.2?}",
-            restored.elapsed()
-        ));
         Ok(())
     }
 
@@ -219,6 +251,60 @@ fn fail_init<I: Io>(session: &mut Session<I>, failure: Error) -> Result<(), Runt
     log::error(format_args!("{failure}"));
     session.post_init_error(&failure)?;
     Err(RuntimeError::InitFailed(Box::new(failure)))
+}
+
+/// Runs the hooks of `side` (before the snapshot: last registered first, so that dependents
+/// registered after what they depend on are torn down first; after the restore: in
+/// registration order, each to end within `deadline`); the first failure, described.
+fn run_side(hooks: &[Hook], side: Side, deadline: &Deadline) -> Result<(), Error> {
+    let count = hooks.len();
+    let order: &mut dyn Iterator<Item = (usize, &Hook)> = match side {
+        Side::BeforeSnapshot => &mut hooks.iter().enumerate().rev(),
+        Side::AfterRestore => &mut hooks.iter().enumerate(),
+    };
+    for (index, hook) in order {
+        // Before the snapshot the process is still initialising (log lines say so).
+        let init = matches!(side, Side::BeforeSnapshot);
+        if init {
+            crate::current::enter_init();
+        }
+        let ran = call(hook);
+        if init {
+            crate::current::leave();
+        }
+        let error_type = match side {
+            Side::BeforeSnapshot => "BeforeSnapshotError",
+            Side::AfterRestore => "AfterRestoreError",
+        };
+        if let Err(cause) = ran {
+            return Err(Error::runtime(
+                error_type,
+                HookFailure {
+                    side,
+                    index,
+                    count,
+                    cause: &cause,
+                },
+            ));
+        }
+        let late = deadline
+            .restored
+            .map(|t| t.elapsed())
+            .filter(|e| *e > deadline.limit);
+        if let Some(elapsed) = late {
+            return Err(Error::runtime(
+                "AfterRestoreTimeout",
+                format_args!(
+                    "after-restore hook {} of {count} ended {}ms after the restore, past \
+                     Lambda's restore limit of {}ms",
+                    index + 1,
+                    elapsed.as_millis(),
+                    deadline.limit.as_millis()
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Calls one hook, a panic in it being its error.
@@ -248,11 +334,8 @@ fn wait_for_restore<I: Io>(session: &mut Session<I>) -> Result<Restore, RuntimeE
         // Only a host name longer than the whole head buffer could do this.
         return Err(RuntimeError::ConnectionLost(buffer_full()));
     }
-    let mut last = None;
-    for attempt in 0..RESTORE_ATTEMPTS {
-        if attempt > 0 {
-            io.sleep(Duration::from_millis(1 << attempt));
-        }
+    let mut attempt = 1;
+    loop {
         if !*connected {
             connect_with_retry(io, connected, &settings.endpoint.host)?;
         }
@@ -260,7 +343,7 @@ fn wait_for_restore<I: Io>(session: &mut Session<I>) -> Result<Restore, RuntimeE
             .write_all(&mut [IoSlice::new(request.written())])
             .map_err(ReadError::Connection)
             .and_then(|()| read_ack(io, &mut *ack, None));
-        match answer {
+        let failure = match answer {
             Ok((message, _)) => {
                 return match message.head.status {
                     200..=299 => Ok(Restore::Restored),
@@ -271,28 +354,20 @@ fn wait_for_restore<I: Io>(session: &mut Session<I>) -> Result<Restore, RuntimeE
                     status => Ok(Restore::Refused(status)),
                 };
             }
-            Err(error) => {
-                match &error {
-                    ReadError::Connection(e) => log::warn(format_args!(
-                        "connection to the Runtime API failed while waiting for the restore \
-                         ({e}); asking again on a new connection"
-                    )),
-                    ReadError::Protocol(e) => log::warn(format_args!(
-                        "unreadable answer to GET /restore/next ({e}); asking again on a new \
-                         connection"
-                    )),
-                }
-                io.close();
-                *connected = false;
-                last = Some(error);
-            }
+            Err(ReadError::Connection(e)) => RuntimeError::ConnectionLost(e),
+            Err(ReadError::Protocol(e)) => RuntimeError::Protocol(e),
+        };
+        io.close();
+        *connected = false;
+        if attempt == RESTORE_ATTEMPTS {
+            return Err(failure);
         }
+        log::warn(format_args!(
+            "waiting for the restore: {failure}; asking again on a new connection"
+        ));
+        io.sleep(Duration::from_millis(1 << attempt));
+        attempt += 1;
     }
-    Err(match last {
-        Some(ReadError::Protocol(e)) => RuntimeError::Protocol(e),
-        Some(ReadError::Connection(e)) => RuntimeError::ConnectionLost(e),
-        None => RuntimeError::ConnectionLost(std::io::Error::other("no attempt made")),
-    })
 }
 
 /// "before-snapshot hook 2 of 3 failed: Function.Flush: disk full".
