@@ -15,6 +15,9 @@
 //! - [`request_writers`]: every request writer in `proto::request` plus `Error::new`, fed
 //!   arbitrary ids, error types and messages; the output is parsed back with `httparse` and
 //!   `serde_json`.
+//! - [`http_event`]: arbitrary bytes as an HTTP event through `lambda_zero::http::Http`, against
+//!   a reference base64 decoder; see [`http_event`](mod@http_event).
+//! - `json_event` and `json_writer` call `lambda_zero::__private::json` directly.
 //!
 //! Input layouts are documented on each check and built by [`seed`] for the seed corpora.
 
@@ -22,6 +25,10 @@ pub mod client;
 /// The counting global allocator, shared with the crate's zero-allocation tests.
 #[path = "../../tests/common/counting.rs"]
 pub mod counting;
+pub mod http_event;
+/// The vendored HTTP sample events and their sources, shared with the crate's tests.
+#[path = "../../tests/common/http_samples.rs"]
+pub mod http_samples;
 pub mod reference;
 pub mod seed;
 pub mod streaming;
@@ -33,6 +40,7 @@ mod request_writers;
 pub use body_reader::{body_reader, BodyInput};
 pub use client::{client, ClientInput};
 pub use counting::Counting as CountingAlloc;
+pub use http_event::http_event;
 pub use next_head::next_head;
 pub use request_writers::{request_writers, WriterInput};
 pub use streaming::streaming;
@@ -147,6 +155,16 @@ mod tests {
     #[test]
     fn streaming_seeds_pass() {
         assert!(replay("streaming", super::streaming) > 5);
+    }
+
+    #[test]
+    fn http_event_seeds_pass() {
+        assert!(replay("http_event", super::http_event) > 50);
+    }
+
+    #[test]
+    fn json_event_seeds_pass() {
+        assert!(replay("json_event", lambda_zero::__private::json::event) > 30);
     }
 
     #[test]

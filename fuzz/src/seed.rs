@@ -428,7 +428,77 @@ pub fn all() -> Vec<(&'static str, String, Vec<u8>)> {
     for (name, input) in client_inputs() {
         seeds.push(("client", name, input.encode()));
     }
+    for (name, bytes) in http_events() {
+        seeds.push(("http_event", name, bytes));
+    }
     seeds
+}
+
+/// The `http_event` seeds: every vendored HTTP sample as it is, then variants the adapter must
+/// answer differently: a base64 body (valid, and not base64), no body, a body with JSON escapes
+/// and non-ASCII text, and a query of 300 parameters (more than the adapter indexes).
+fn http_events() -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    for (path, _source) in crate::http_samples::SAMPLES {
+        let Ok(bytes) = std::fs::read(events_dir().join(path)) else {
+            continue;
+        };
+        let stem = path
+            .trim_start_matches("lambda-http/")
+            .trim_end_matches(".json");
+        let Ok(serde_json::Value::Object(event)) = serde_json::from_slice(&bytes) else {
+            continue;
+        };
+        out.push((stem.to_string(), bytes));
+        let variant = |edit: &dyn Fn(&mut serde_json::Map<String, serde_json::Value>)| {
+            let mut e = event.clone();
+            edit(&mut e);
+            serde_json::to_vec(&e).unwrap_or_default()
+        };
+        out.push((
+            format!("{stem}-base64"),
+            variant(&|e| {
+                e.insert(
+                    "body".into(),
+                    crate::http_event::encode(b"\x00\xffbinary\r\n").into(),
+                );
+                e.insert("isBase64Encoded".into(), true.into());
+            }),
+        ));
+        out.push((
+            format!("{stem}-bad-base64"),
+            variant(&|e| {
+                e.insert("body".into(), "not base64!".into());
+                e.insert("isBase64Encoded".into(), true.into());
+            }),
+        ));
+        out.push((
+            format!("{stem}-no-body"),
+            variant(&|e| {
+                e.remove("body");
+                e.remove("isBase64Encoded");
+            }),
+        ));
+        out.push((
+            format!("{stem}-escaped-body"),
+            variant(&|e| {
+                e.insert("body".into(), "{\"a\":\"\u{e9}\\n\\\"\"}\t\u{1F600}".into());
+                e.insert("isBase64Encoded".into(), false.into());
+            }),
+        ));
+        let query: Vec<String> = (0..300).map(|i| format!("p{i}=v{i}")).collect();
+        out.push((
+            format!("{stem}-300-parameters"),
+            variant(&|e| {
+                e.insert("rawQueryString".into(), query.join("&").into());
+                let params: serde_json::Map<String, serde_json::Value> = (0..300)
+                    .map(|i| (format!("p{i}"), format!("v{i}").into()))
+                    .collect();
+                e.insert("queryStringParameters".into(), params.into());
+            }),
+        ));
+    }
+    out
 }
 
 /// A pool of real event bodies for the `client` seeds (leaked once: seeds borrow it).
