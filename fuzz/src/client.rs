@@ -18,6 +18,12 @@
 //! - the answer is right: the echoed event body (decoded by the reference decoder), the
 //!   handler's `Function.Bad` error, or a `Runtime.*` error for unreadable events, echoing
 //!   `Lambda-Runtime-Invocation-Id`; the handler sees each event at most once;
+//! - under SnapStart (the plan's `snap_start` byte: the environment type and hooks that pass or
+//!   fail), `GET /runtime/restore/next` comes after init and before any `/next`, at most five
+//!   times; after the restore the runtime works on a new connection; a failing before-snapshot
+//!   hook posts `Runtime.BeforeSnapshotError` to `/runtime/init/error` and takes no snapshot, a
+//!   failing after-restore hook posts `Runtime.AfterRestoreError` to `/runtime/restore/error`
+//!   and asks for no event; outside SnapStart, no restore call and no hook runs;
 //! - the run terminates (a call budget), `read` is never handed an empty buffer (that would
 //!   look like end of file), and the loop allocates nothing after the first connection apart
 //!   from the error it returns (with [`CountingAlloc`](crate::CountingAlloc) installed as the global allocator).
@@ -50,6 +56,11 @@ pub struct Plan {
     pub refusals: Vec<bool>,
     /// One per request the runtime sends, in order.
     pub answers: Vec<Answer>,
+    /// SnapStart (last, so that inputs from before it decode with 0: off). Bit 0: the
+    /// environment is a SnapStart one (`AWS_LAMBDA_INITIALIZATION_TYPE=snap-start`); bit 1: an
+    /// after-restore hook fails; bit 2: a before-snapshot hook fails; bit 3: a passing hook of
+    /// each kind is registered first.
+    pub snap_start: u8,
 }
 
 /// The server's answer to one request.
@@ -270,6 +281,9 @@ impl Plan {
         e.u8(self.max_invocations);
         e.vec(&self.refusals, |e, &r| e.bool(r));
         e.vec(&self.answers, |e, a| a.encode(e));
+        if self.snap_start != 0 {
+            e.u8(self.snap_start);
+        }
     }
 }
 
@@ -383,6 +397,13 @@ fn harness<T>(f: impl FnOnce() -> T) -> T {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Req {
     Next,
+    /// `GET /runtime/restore/next` (SnapStart).
+    RestoreNext,
+    /// `POST /runtime/init/error` (`restore: false`) or `/runtime/restore/error`.
+    PhaseError {
+        restore: bool,
+        error_type: Option<Vec<u8>>,
+    },
     Post {
         id: Vec<u8>,
         error: bool,
@@ -758,18 +779,37 @@ fn parse_request(written: &[u8]) -> (Req, usize) {
         text()
     );
     const NEXT: &[u8] = b"/2018-06-01/runtime/invocation/next";
+    const RESTORE_NEXT: &[u8] = b"/2018-06-01/runtime/restore/next";
     const INV: &[u8] = b"/2018-06-01/runtime/invocation/";
     if method == "GET" {
+        assert_eq!(length, 0);
+        if path == RESTORE_NEXT {
+            return (Req::RestoreNext, end);
+        }
         assert_eq!(
             path,
             NEXT,
             "unexpected GET {:?}",
             String::from_utf8_lossy(path)
         );
-        assert_eq!(length, 0);
         return (Req::Next, end);
     }
     assert_eq!(method, "POST", "unexpected method in {:?}", text());
+    for (phase, restore) in [
+        (&b"/2018-06-01/runtime/init/error"[..], false),
+        (b"/2018-06-01/runtime/restore/error", true),
+    ] {
+        if path == phase {
+            let error_type = header("lambda-runtime-function-error-type");
+            return (
+                Req::PhaseError {
+                    restore,
+                    error_type,
+                },
+                end,
+            );
+        }
+    }
     let rest = path
         .strip_prefix(INV)
         .unwrap_or_else(|| panic!("unexpected POST {:?}", String::from_utf8_lossy(path)));
@@ -910,6 +950,8 @@ impl Server<'_> {
 thread_local! {
     /// Request ids the handler was called with, in order.
     static HANDLED: RefCell<Vec<Vec<u8>>> = const { RefCell::new(Vec::new()) };
+    /// How many times the passing before-snapshot and after-restore hooks ran.
+    static HOOKS_RAN: RefCell<[u32; 2]> = const { RefCell::new([0; 2]) };
 }
 
 /// The first non-1xx head in `bytes` and where it starts.
@@ -928,6 +970,8 @@ fn final_head_at(bytes: &[u8]) -> Option<(usize, Head)> {
 /// the attempts per POST, and the statuses that mean "not processed, send it again".
 const ACK_BODY_LIMIT: u64 = 64 * 1024;
 const POST_ATTEMPTS: usize = 5;
+/// Times `GET /runtime/restore/next` is sent before the runtime gives up.
+const RESTORE_ATTEMPTS: usize = 5;
 fn is_retryable(status: u16) -> bool {
     matches!(status, 408 | 429 | 502 | 503 | 504)
 }
@@ -1025,19 +1069,166 @@ pub fn client(data: &[u8]) {
     if let Some(max) = max {
         runtime = runtime.max_invocations(max);
     }
+    let snap = SnapStart::from_bits(plan.snap_start);
+    HOOKS_RAN.with(|h| *h.borrow_mut() = [0; 2]);
+    if snap.on {
+        let mut config = lambda_zero::Config::default();
+        config.initialization_type = lambda_zero::Config::SNAP_START.into();
+        runtime = runtime.config(config);
+    }
+    if snap.passing_hooks {
+        runtime = runtime
+            .before_snapshot(|| {
+                harness(|| HOOKS_RAN.with(|h| h.borrow_mut()[0] += 1));
+                Ok(())
+            })
+            .after_restore(|| {
+                harness(|| HOOKS_RAN.with(|h| h.borrow_mut()[1] += 1));
+                Ok(())
+            });
+    }
+    if snap.failing_before {
+        runtime = runtime.before_snapshot(|| Err(Error::function("Flush", "disk full")));
+    }
+    if snap.failing_after {
+        runtime = runtime.after_restore(|| Err(Error::function("Reseed", "no entropy")));
+    }
     counting::reset_total();
     let result = lambda_zero::__private::run_over_io(runtime, &mut server, move |_| Ok(handler));
     counting::arm(false);
     let allocations = counting::total();
     let allocated = counting::total_bytes();
     let failed = result.is_err();
-    // The loop allocates nothing; only the error it returns may (an endpoint string).
-    let allowed = u64::from(matches!(result, Err(RuntimeError::Unreachable { .. })));
+    // The loop allocates nothing; only the error it returns may (an endpoint string, a boxed
+    // init failure).
+    let allowed = u64::from(matches!(
+        result,
+        Err(RuntimeError::Unreachable { .. } | RuntimeError::InitFailed(_))
+    ));
     assert!(
         allocations <= allowed,
         "the runtime allocated {allocations} times ({allocated} bytes) after connecting; result {result:?}"
     );
     check_records(&server, failed);
+    check_snapshot(&server.records, snap);
+}
+
+/// What a plan's `snap_start` byte asks for.
+#[derive(Debug, Clone, Copy)]
+struct SnapStart {
+    on: bool,
+    failing_after: bool,
+    failing_before: bool,
+    passing_hooks: bool,
+}
+
+impl SnapStart {
+    fn from_bits(bits: u8) -> SnapStart {
+        SnapStart {
+            on: bits & 1 != 0,
+            failing_after: bits & 2 != 0,
+            failing_before: bits & 4 != 0,
+            passing_hooks: bits & 8 != 0,
+        }
+    }
+}
+
+/// The SnapStart lifecycle as the server saw it: `restore/next` only in a SnapStart
+/// environment, after init and before any `/next`, at most [`RESTORE_ATTEMPTS`] times; after
+/// it, the runtime works on a new connection; a failing before-snapshot hook is an init error
+/// and no snapshot; a failing after-restore hook is a restore error and no event; the passing
+/// hooks run at most once each, the after-restore one only after a snapshot.
+fn check_snapshot(records: &[Record], snap: SnapStart) {
+    let show = |r: &Record| format!("{:?} on connection {}", r.req, r.conn);
+    let restores: Vec<usize> = (0..records.len())
+        .filter(|&i| records[i].req == Req::RestoreNext)
+        .collect();
+    let [before_ran, after_ran] = HOOKS_RAN.with(|h| *h.borrow());
+    assert!(
+        before_ran <= 1 && after_ran <= 1,
+        "hooks ran {before_ran} and {after_ran} times"
+    );
+    for r in records {
+        if let Req::PhaseError {
+            restore,
+            error_type,
+        } = &r.req
+        {
+            let error_type = error_type.as_deref().unwrap_or_default();
+            assert!(snap.on, "{} outside SnapStart", show(r));
+            let want: &[u8] = if *restore {
+                b"Runtime.AfterRestoreError"
+            } else {
+                b"Runtime.BeforeSnapshotError"
+            };
+            assert_eq!(error_type, want, "{}", show(r));
+        }
+    }
+    if !snap.on {
+        assert!(restores.is_empty(), "restore/next outside SnapStart");
+        assert_eq!(before_ran + after_ran, 0, "hooks ran outside SnapStart");
+        return;
+    }
+    if snap.failing_before {
+        assert!(
+            restores.is_empty(),
+            "restore/next after a failing before-snapshot hook"
+        );
+        assert!(
+            records
+                .iter()
+                .all(|r| matches!(r.req, Req::PhaseError { restore: false, .. })),
+            "only the init error after a failing before-snapshot hook: {:?}",
+            records.iter().map(show).collect::<Vec<_>>()
+        );
+        return;
+    }
+    assert!(
+        restores.len() <= RESTORE_ATTEMPTS,
+        "{} restore/next requests: more than {RESTORE_ATTEMPTS} attempts",
+        restores.len()
+    );
+    if snap.passing_hooks && !records.is_empty() {
+        // Every request of a SnapStart run comes after the before-snapshot hooks.
+        assert_eq!(before_ran, 1, "the before-snapshot hook did not run");
+    }
+    if snap.passing_hooks && records.iter().any(|r| r.req == Req::Next) {
+        assert_eq!(
+            after_ran, 1,
+            "an event asked for before the after-restore hook ran"
+        );
+    }
+    let Some(&last) = restores.last() else {
+        assert!(
+            !records.iter().any(|r| r.req == Req::Next),
+            "/next without a snapshot"
+        );
+        assert_eq!(
+            after_ran, 0,
+            "the after-restore hook ran without a snapshot"
+        );
+        return;
+    };
+    assert!(
+        !records[..last].iter().any(|r| r.req == Req::Next),
+        "/next before the snapshot: {:?}",
+        records.iter().map(show).collect::<Vec<_>>()
+    );
+    for r in &records[last + 1..] {
+        if matches!(r.req, Req::Next | Req::PhaseError { restore: true, .. }) {
+            assert!(
+                r.conn > records[last].conn,
+                "{} after the restore on a connection open at the snapshot",
+                show(r)
+            );
+        }
+        if snap.failing_after {
+            assert!(
+                r.req != Req::Next,
+                "/next after a failing after-restore hook"
+            );
+        }
+    }
 }
 
 fn check_records(server: &Server<'_>, failed: bool) {
@@ -1056,7 +1247,7 @@ fn check_records(server: &Server<'_>, failed: bool) {
         clean[i] = conn_clean[r.conn];
         let (limit, discard) = match r.req {
             Req::Next => (MAX_EVENT_BODY as u64, false),
-            Req::Post { .. } => (ACK_BODY_LIMIT, true),
+            Req::Post { .. } | Req::RestoreNext | Req::PhaseError { .. } => (ACK_BODY_LIMIT, true),
         };
         let whole = read_message(&r.answer, limit, discard, false);
         let exact = matches!(&whole, Ok(Some(m)) if m.end == r.answer.len())

@@ -564,6 +564,7 @@ pub fn client_inputs() -> Vec<(String, ClientInput<'static>)> {
             max_invocations,
             refusals: refusals.to_vec(),
             answers,
+            snap_start: 0,
         };
         out.push((name.to_string(), ClientInput { plan, pool }));
     };
@@ -810,6 +811,66 @@ pub fn client_inputs() -> Vec<(String, ClientInput<'static>)> {
                 accepted(),
             ],
         );
+    }
+
+    // SnapStart: the restore answered at once, after a dropped connection, refused, fatal; with
+    // passing hooks, a failing after-restore hook, a failing before-snapshot hook.
+    let restored = || ack(AckStatus::Ok);
+    let snap_plans: Vec<(&str, u8, Vec<Answer>)> = vec![
+        (
+            "snapstart-restored",
+            1 | 8,
+            vec![
+                restored(),
+                event(IdStyle::Plain, 100, BodyFraming::Length, 1, whole()),
+                accepted(),
+            ],
+        ),
+        (
+            "snapstart-restore-after-a-reset",
+            1,
+            vec![
+                Answer::Reset,
+                Answer::Stall { sent: 10 },
+                restored(),
+                event(IdStyle::Plain, 100, chunked(7), 0, whole()),
+                accepted(),
+            ],
+        ),
+        (
+            "snapstart-restore-refused",
+            1 | 8,
+            vec![ack(AckStatus::Forbidden), accepted()],
+        ),
+        ("snapstart-restore-fatal", 1, vec![ack(AckStatus::Fatal)]),
+        (
+            "snapstart-after-restore-fails",
+            1 | 2 | 8,
+            vec![restored(), accepted(), accepted()],
+        ),
+        (
+            "snapstart-before-snapshot-fails",
+            1 | 4,
+            vec![accepted(), restored()],
+        ),
+        (
+            "hooks-outside-snapstart",
+            2 | 4 | 8,
+            vec![
+                event(IdStyle::Plain, 100, BodyFraming::Length, 0, whole()),
+                accepted(),
+            ],
+        ),
+    ];
+    for (name, snap_start, answers) in snap_plans {
+        let plan = Plan {
+            pipelining: true,
+            max_invocations: 0,
+            refusals: vec![],
+            answers,
+            snap_start,
+        };
+        out.push((name.to_string(), ClientInput { plan, pool }));
     }
     out
 }
