@@ -28,10 +28,15 @@ pub fn get_item_failed(err: &SdkError<GetItemError>, table: &str) -> Error {
             )
         }
         SdkError::TimeoutError(_) => failed("DynamoDbTimeout", "timed out", err, table),
-        SdkError::DispatchFailure(_) => failed("DynamoDbUnreachable", "could not be sent", err, table),
-        SdkError::ResponseError(_) => {
-            failed("DynamoDbInvalidResponse", "got an answer that could not be read", err, table)
+        SdkError::DispatchFailure(_) => {
+            failed("DynamoDbUnreachable", "could not be sent", err, table)
         }
+        SdkError::ResponseError(_) => failed(
+            "DynamoDbInvalidResponse",
+            "got an answer that could not be read",
+            err,
+            table,
+        ),
         SdkError::ConstructionFailure(_) => {
             failed("DynamoDbInvalidRequest", "could not be built", err, table)
         }
@@ -43,7 +48,10 @@ pub fn get_item_failed(err: &SdkError<GetItemError>, table: &str) -> Error {
 fn failed(name: &str, what: &str, err: &SdkError<GetItemError>, table: &str) -> Error {
     Error::function(
         name,
-        format_args!("DynamoDB GetItem on table `{table}` {what}: {}", DisplayErrorContext(err)),
+        format_args!(
+            "DynamoDB GetItem on table `{table}` {what}: {}",
+            DisplayErrorContext(err)
+        ),
     )
 }
 

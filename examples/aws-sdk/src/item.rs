@@ -20,7 +20,10 @@ use lambda_zero::Error;
 
 /// Writes `item` as one JSON object. Members are sorted by attribute name, so that the same
 /// item always reads the same.
-pub fn write_item(w: &mut JsonWriter<'_>, item: &HashMap<String, AttributeValue>) -> Result<(), Error> {
+pub fn write_item(
+    w: &mut JsonWriter<'_>,
+    item: &HashMap<String, AttributeValue>,
+) -> Result<(), Error> {
     write_map(w, item)
 }
 
@@ -66,7 +69,9 @@ fn write_value(w: &mut JsonWriter<'_>, name: &str, value: &AttributeValue) -> Re
         _ => {
             return Err(Error::function(
                 "UnsupportedAttributeValue",
-                format_args!("attribute `{name}` holds a DynamoDB type this function does not know"),
+                format_args!(
+                    "attribute `{name}` holds a DynamoDB type this function does not know"
+                ),
             ))
         }
     };
@@ -143,7 +148,10 @@ mod tests {
     }
 
     fn item(members: &[(&str, AttributeValue)]) -> HashMap<String, AttributeValue> {
-        members.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
+        members
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect()
     }
 
     #[test]
@@ -158,10 +166,21 @@ mod tests {
             ("nothing", Null(true)),
             ("bytes", B(Blob::new(b"hi!\x00".to_vec()))),
             ("map", M(nested)),
-            ("list", L(vec![S("a".into()), N("1".into()), L(vec![]), M(HashMap::new())])),
+            (
+                "list",
+                L(vec![
+                    S("a".into()),
+                    N("1".into()),
+                    L(vec![]),
+                    M(HashMap::new()),
+                ]),
+            ),
             ("strings", Ss(vec!["b".into(), "a".into()])),
             ("numbers", Ns(vec!["1".into(), "2.5".into()])),
-            ("blobs", Bs(vec![Blob::new(b"a".to_vec()), Blob::new(Vec::new())])),
+            (
+                "blobs",
+                Bs(vec![Blob::new(b"a".to_vec()), Blob::new(Vec::new())]),
+            ),
         ]);
         assert_eq!(
             json(&all, 4096).unwrap(),
@@ -177,7 +196,9 @@ mod tests {
 
     #[test]
     fn a_number_that_is_not_json_is_a_clear_error() {
-        for bad in ["", "+1", ".5", "1.", "01", "1e", "1e+", "NaN", "1 ", "--1", "0x10"] {
+        for bad in [
+            "", "+1", ".5", "1.", "01", "1e", "1e+", "NaN", "1 ", "--1", "0x10",
+        ] {
             assert!(!is_json_number(bad), "{bad:?}");
             let e = json(&item(&[("n", AttributeValue::N(bad.into()))]), 64).unwrap_err();
             assert_eq!(e.error_type(), "Function.InvalidNumber", "{bad:?}");
@@ -186,8 +207,11 @@ mod tests {
         for good in ["0", "-0", "7", "-12.50", "1e5", "1E-5", "0.1e+3", "100"] {
             assert!(is_json_number(good), "{good:?}");
         }
-        let e = json(&item(&[("set", AttributeValue::Ns(vec!["1".into(), "x".into()]))]), 64)
-            .unwrap_err();
+        let e = json(
+            &item(&[("set", AttributeValue::Ns(vec!["1".into(), "x".into()]))]),
+            64,
+        )
+        .unwrap_err();
         assert_eq!(e.error_type(), "Function.InvalidNumber");
     }
 

@@ -36,7 +36,9 @@ pub fn enter(trace_id: Option<&str>) -> InvocationTrace {
         current.clear();
         current.push_str(trace_id.unwrap_or(""));
     });
-    InvocationTrace { _not_send: core::marker::PhantomData }
+    InvocationTrace {
+        _not_send: core::marker::PhantomData,
+    }
 }
 
 /// Clears this thread's trace id when dropped; see [`enter`].
@@ -93,8 +95,13 @@ mod tests {
     #[test]
     fn the_trace_id_is_this_threads_until_the_guard_drops() {
         let guard = enter(Some("Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1"));
-        assert_eq!(current(), "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1");
-        std::thread::spawn(|| assert_eq!(current(), "")).join().unwrap();
+        assert_eq!(
+            current(),
+            "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1"
+        );
+        std::thread::spawn(|| assert_eq!(current(), ""))
+            .join()
+            .unwrap();
         drop(guard);
         assert_eq!(current(), "");
         let guard = enter(None);
