@@ -246,13 +246,23 @@ impl Handler for CountingWorker {
 }
 
 #[test]
+fn two_concurrent_workers_allocate_nothing_once_warm() {
+    assert_concurrent_workers_allocate_nothing(2);
+}
+
+#[test]
 fn concurrent_workers_allocate_nothing_once_warm() {
-    const WORKERS: u32 = 4;
+    assert_concurrent_workers_allocate_nothing(4);
+}
+
+/// `workers` workers (as under `AWS_LAMBDA_MAX_CONCURRENCY=workers`), 500 mixed invocations
+/// each: 0 heap allocations on any worker once it has taken its first invocation.
+fn assert_concurrent_workers_allocate_nothing(workers: u32) {
     const EACH: usize = 500;
     let (_alone, server) = counting_alone();
     let mib = Arc::<[u8]>::from(vec![b'k'; 1 << 20]);
     let mut rng = 0x2545_f491_4f6c_dd1du64;
-    let total = WORKERS as usize * EACH;
+    let total = workers as usize * EACH;
     for i in 0..total {
         let inv = match size_for(i + 1, &mut rng) {
             // The maximum size is the other test's; here, 1 MiB is the largest.
@@ -276,7 +286,7 @@ fn concurrent_workers_allocate_nothing_once_warm() {
         Runtime::new(&endpoint)
             .expect("endpoint")
             .max_invocations(EACH as u64)
-            .concurrency(WORKERS)
+            .concurrency(workers)
             .run_with_init(|_| {
                 Ok(CountingWorker(Mixed {
                     own: Vec::with_capacity(256),
@@ -289,10 +299,10 @@ fn concurrent_workers_allocate_nothing_once_warm() {
     let allocations = counting::total();
     let outcomes = server.wait_outcomes(total, Duration::from_secs(30));
     eprintln!(
-        "{total} invocations on {WORKERS} workers over {} connections: {allocations} allocations",
+        "{total} invocations on {workers} workers over {} connections: {allocations} allocations",
         server.connections()
     );
     assert_eq!(outcomes.len(), total, "every event answered");
-    assert_eq!(server.connections(), WORKERS as usize);
+    assert_eq!(server.connections(), workers as usize);
     assert_eq!(allocations, 0, "heap allocations on warm workers");
 }
