@@ -99,6 +99,8 @@ mod transport;
 
 #[cfg(feature = "http")]
 pub mod http;
+#[cfg(feature = "http")]
+pub mod adapter;
 #[cfg(feature = "json")]
 pub mod json;
 #[cfg(feature = "testing")]

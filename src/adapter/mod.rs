@@ -1,0 +1,11 @@
+//! The web adapter behind the `lambda-zero-adapter` executable: every HTTP event becomes an
+//! HTTP/1.1 request to a web app on localhost, and the app's answer becomes the Lambda
+//! response, with the Lambda Web Adapter's configuration (`AWS_LWA_*`). See `docs/adapter.md`.
+//!
+//! The protocol pieces are sans-IO and tested on their own: [`request::HeadWriter`] writes the
+//! request head, [`response::parse_head`] and [`response::ChunkedDecoder`] read the answer,
+//! [`config::AdapterConfig`] reads the variables through a lookup function.
+
+pub mod config;
+pub mod request;
+pub mod response;
