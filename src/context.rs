@@ -136,6 +136,15 @@ impl<'a> Context<'a> {
                 .unwrap_or(Duration::ZERO),
         )
     }
+
+    /// Whether the deadline has passed; `false` without a deadline. One clock read (the vDSO
+    /// `clock_gettime`, no system call) and a comparison: cheap enough to check on every pass
+    /// of a loop and stop before Lambda times the invocation out.
+    #[inline]
+    pub fn deadline_passed(&self) -> bool {
+        self.deadline()
+            .is_some_and(|deadline| SystemTime::now() >= deadline)
+    }
 }
 
 /// Deadlines below this many epoch milliseconds (2001-09-09) are not timestamps.
@@ -205,5 +214,24 @@ mod tests {
             + 60_000;
         ctx.deadline_ms = Some(far);
         assert!(ctx.remaining().unwrap() > Duration::from_secs(50));
+    }
+
+    #[test]
+    fn deadline_passed_only_once_a_real_deadline_is_behind() {
+        let config = Config::default();
+        let mut ctx = Context::for_test("id", &config);
+        assert!(!ctx.deadline_passed(), "no deadline never passes");
+        ctx.deadline_ms = Some(600_000); // cargo lambda's "ten minutes": not a point in time
+        assert!(!ctx.deadline_passed());
+        ctx.deadline_ms = Some(1_500_000_000_000); // 2017
+        assert!(ctx.deadline_passed());
+        let now_ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as u64;
+        ctx.deadline_ms = Some(now_ms + 60_000);
+        assert!(!ctx.deadline_passed(), "a minute ahead has not passed");
+        ctx.deadline_ms = Some(now_ms - 1);
+        assert!(ctx.deadline_passed(), "a millisecond ago has passed");
     }
 }
