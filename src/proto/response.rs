@@ -110,30 +110,30 @@ pub fn parse_head(buf: &[u8]) -> Result<Option<Head>, ProtoError> {
         let value = trim(h.value);
         if note_lambda_header(&mut lambda, name, value, base) {
             continue;
-        } else if name.eq_ignore_ascii_case(b"content-length") {
+        } else if name_is(name, b"content-length") {
             let n = parse_decimal(value).ok_or(ProtoError::BadContentLength)?;
             if content_length.is_some_and(|prev| prev != n) {
                 return Err(ProtoError::BadContentLength);
             }
             content_length = Some(n);
-        } else if name.eq_ignore_ascii_case(b"transfer-encoding") {
+        } else if name_is(name, b"transfer-encoding") {
             // The last coding must be chunked; any other coding we cannot undo.
             let last = value.rsplit(|&b| b == b',').next().map(trim).unwrap_or(&[]);
-            if !last.eq_ignore_ascii_case(b"chunked") || chunked {
+            if !name_is(last, b"chunked") || chunked {
                 return Err(ProtoError::UnsupportedTransferEncoding);
             }
             let all_chunked = value
                 .split(|&b| b == b',')
-                .all(|c| trim(c).eq_ignore_ascii_case(b"chunked"));
+                .all(|c| name_is(trim(c), b"chunked"));
             if !all_chunked {
                 return Err(ProtoError::UnsupportedTransferEncoding);
             }
             chunked = true;
-        } else if name.eq_ignore_ascii_case(b"connection") {
+        } else if name_is(name, b"connection") {
             for token in value.split(|&b| b == b',').map(trim) {
-                if token.eq_ignore_ascii_case(b"close") {
+                if name_is(token, b"close") {
                     keep_alive = false;
-                } else if token.eq_ignore_ascii_case(b"keep-alive") && http10 {
+                } else if name_is(token, b"keep-alive") && http10 {
                     keep_alive = true;
                 }
             }
@@ -202,35 +202,39 @@ pub fn salvage_lambda_headers(buf: &[u8]) -> Option<(u16, LambdaHeaders)> {
 }
 
 fn match_lambda_header<'h>(h: &'h mut LambdaHeaders, rest: &[u8]) -> Option<&'h mut Option<Span>> {
-    let eq = |s: &[u8]| rest.eq_ignore_ascii_case(s);
-    Some(if eq(b"aws-request-id") {
-        &mut h.request_id
-    } else if eq(b"deadline-ms") {
-        &mut h.deadline_ms
-    } else if eq(b"invoked-function-arn") {
-        &mut h.invoked_function_arn
-    } else if eq(b"trace-id") {
-        &mut h.trace_id
-    } else if eq(b"client-context") {
-        &mut h.client_context
-    } else if eq(b"cognito-identity") {
-        &mut h.cognito_identity
-    } else if eq(b"aws-tenant-id") {
-        &mut h.tenant_id
-    } else if eq(b"invocation-id") {
-        &mut h.invocation_id
-    } else {
-        return None;
-    })
+    // The length picks the one or two candidates; only those are compared.
+    let slot = match rest.len() {
+        14 if name_is(rest, b"aws-request-id") => &mut h.request_id,
+        14 if name_is(rest, b"client-context") => &mut h.client_context,
+        11 if name_is(rest, b"deadline-ms") => &mut h.deadline_ms,
+        20 if name_is(rest, b"invoked-function-arn") => &mut h.invoked_function_arn,
+        8 if name_is(rest, b"trace-id") => &mut h.trace_id,
+        16 if name_is(rest, b"cognito-identity") => &mut h.cognito_identity,
+        13 if name_is(rest, b"aws-tenant-id") => &mut h.tenant_id,
+        13 if name_is(rest, b"invocation-id") => &mut h.invocation_id,
+        _ => return None,
+    };
+    Some(slot)
 }
 
 #[inline]
 fn strip_prefix_ignore_case<'a>(s: &'a [u8], prefix: &[u8]) -> Option<&'a [u8]> {
-    if s.len() >= prefix.len() && s[..prefix.len()].eq_ignore_ascii_case(prefix) {
+    if s.len() >= prefix.len() && name_is(&s[..prefix.len()], prefix) {
         Some(&s[prefix.len()..])
     } else {
         None
     }
+}
+
+/// Whether `name` equals `lower` (lowercase ASCII) ignoring ASCII case: lengths first, then
+/// one XOR per byte (a difference of 0x20 is a case difference only where `lower` has a letter).
+#[inline]
+fn name_is(name: &[u8], lower: &[u8]) -> bool {
+    name.len() == lower.len()
+        && name.iter().zip(lower).all(|(&a, &b)| {
+            let x = a ^ b;
+            x == 0 || (x == 0x20 && b.is_ascii_lowercase())
+        })
 }
 
 #[inline]
@@ -264,6 +268,19 @@ pub fn parse_decimal(v: &[u8]) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn name_is_ignores_ascii_case_only() {
+        assert!(name_is(b"Content-Length", b"content-length"));
+        assert!(name_is(b"CONTENT-LENGTH", b"content-length"));
+        assert!(!name_is(b"content-lengt", b"content-length"));
+        assert!(!name_is(b"content-lengthx", b"content-length"));
+        // 0x0D differs from '-' by 0x20 but is no case of it.
+        assert!(!name_is(b"content\rlength", b"content-length"));
+        // '@' differs from '`' by 0x20; neither is a letter.
+        assert!(!name_is(b"@", b"`"));
+        assert!(name_is(b"", b""));
+    }
 
     const NEXT: &[u8] = b"HTTP/1.1 200 OK\r\n\
 Content-Type: application/json\r\n\
