@@ -98,9 +98,9 @@ mod stream;
 mod transport;
 
 #[cfg(feature = "http")]
-pub mod http;
-#[cfg(feature = "http")]
 pub mod adapter;
+#[cfg(feature = "http")]
+pub mod http;
 #[cfg(feature = "json")]
 pub mod json;
 #[cfg(feature = "testing")]
