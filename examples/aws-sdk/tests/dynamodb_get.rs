@@ -45,10 +45,21 @@ fn spawn_without(
     extra: &[(&str, &str)],
     unset: &[&str],
 ) -> Bootstrap {
-    let mut command = Command::new(bin());
+    spawn_bin(bin(), server, dynamodb, extra, unset)
+}
+
+/// [`spawn_without`] for the bootstrap `bin`.
+fn spawn_bin(
+    bin: &Path,
+    server: &MockRuntimeApi,
+    dynamodb: &FakeDynamoDb,
+    extra: &[(&str, &str)],
+    unset: &[&str],
+) -> Bootstrap {
+    let mut command = Command::new(bin);
     command
         .env_clear()
-        .envs(server.lambda_env(bin()))
+        .envs(server.lambda_env(bin))
         .env("TABLE_NAME", TABLE)
         .env("AWS_ACCESS_KEY_ID", ACCESS_KEY_ID)
         .env("AWS_SECRET_ACCESS_KEY", "fake-secret-for-tests")
@@ -217,6 +228,37 @@ fn get_item_sends_the_table_key_signature_and_the_invocations_trace_header() {
     }
     // The client is built once: every call on one kept-alive connection.
     assert_eq!(dynamodb.connections(), 1);
+}
+
+/// The comparison baseline (feature `compare`) is the same function: same answers, and the
+/// trace header reaches the SDK (there through `_X_AMZN_TRACE_ID`, which lambda_runtime sets).
+#[cfg(feature = "compare")]
+#[test]
+fn the_lambda_runtime_baseline_answers_alike_and_sends_the_trace_header() {
+    let dynamodb = FakeDynamoDb::start(table);
+    let server = MockRuntimeApi::start().unwrap();
+    let baseline = Path::new(env!("CARGO_BIN_EXE_dynamodb_get_lambda_runtime"));
+    let _bootstrap = spawn_bin(baseline, &server, &dynamodb, &[], &[]);
+    let found = server.push(get("7").trace_id(trace_id(20)));
+    let missing = server.push(get("nobody").trace_id(trace_id(21)));
+    let outcomes = server.wait_outcomes(2, WAIT);
+    assert_eq!(
+        outcome_of(&outcomes, &found).body(),
+        br#"{"found":true,"id":"7","item":{"id":"7"}}"#
+    );
+    assert_eq!(
+        answer(outcome_of(&outcomes, &missing)),
+        json!({"id": "nobody", "found": false, "item": null})
+    );
+    let requests = dynamodb.wait_requests(2, WAIT);
+    let traces: Vec<Option<&str>> = requests
+        .iter()
+        .map(|r| r.header("x-amzn-trace-id"))
+        .collect();
+    assert_eq!(
+        traces,
+        [Some(trace_id(20).as_str()), Some(trace_id(21).as_str())]
+    );
 }
 
 #[test]
