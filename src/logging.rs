@@ -51,11 +51,12 @@
 //! function's own `tracing::info!`): installed with `lambda_zero::logging::init_tracing()` at
 //! the start of `main`, an event is formatted by the code above (same head, ids, escaping,
 //! cutting, buffer and single write: `tracing::info!("x {}", 1)` and `info!("x {}", 1)` write
-//! the same line), then its fields and the spans it is in are added:
+//! the same line), then its fields and the spans it is in are added (a text line's tabs shown
+//! as `\t`):
 //!
 //! ```text
 //! {"timestamp":"…","level":"WARN","requestId":"8f5e…","message":"slow","ms":120,"spans":[{"name":"order","id":7}]}
-//! 2025-11-26T13:14:56.789Z	8f5e…	WARN	order{id=7}: slow ms=120
+//! 2025-11-26T13:14:56.789Z\t8f5e…\tWARN\torder{id=7}: slow ms=120
 //! ```
 //!
 //! - JSON: the event's fields are members after `message`, as the managed runtimes put a
@@ -70,6 +71,10 @@
 //!   ` name=value`, in the order `tracing` gives them.
 //! - Levels: `tracing`'s five by name, filtered by `AWS_LAMBDA_LOG_LEVEL` (spans too: a span
 //!   below the level is not recorded, and its fields are not on the lines of its events).
+//!   Unset, every line is written, as above: libraries that log with `tracing` (the AWS SDK,
+//!   hyper) log much at `DEBUG` and `TRACE`, so a function using them sets
+//!   `AWS_LAMBDA_LOG_LEVEL` (`INFO` is `lambda_runtime`'s default). There is no filtering by
+//!   target or module.
 //! - A line longer than [`MAX_LINE`]: the message is cut as above; a field or span that does
 //!   not fit whole is left out, with those after it. A span keeps at most
 //!   [`MAX_SPAN_FIELDS`](crate::logging::MAX_SPAN_FIELDS) fields and
