@@ -4,7 +4,8 @@
 //! tenant ids, their fields and the fields of the spans they are in, in both formats; the
 //! `AWS_LAMBDA_LOG_LEVEL` filter drops events and spans below it; two workers' lines are
 //! whole and carry their own invocation and span; an event with number and boolean fields
-//! inside a span allocates nothing per invocation.
+//! inside a span allocates nothing per invocation; futures instrumented with a span on the tokio
+//! driver keep it across awaits and spawned tasks.
 //!
 //! Each check runs a function in a child process (this test binary again, running one of the
 //! `child_*` tests, which are ignored unless asked for: the subscriber is process-wide) with
@@ -311,4 +312,68 @@ fn two_workers_write_whole_lines_with_their_own_invocation_and_span_without_allo
             }
         }
     }
+}
+
+#[cfg(feature = "tokio")]
+#[test]
+#[ignore = "a child process of the tracing tests: run through them"]
+fn child_logs_with_tracing_on_tokio() {
+    use tracing::Instrument;
+    lambda_zero::logging::init_tracing().expect("the first subscriber");
+    let server = MockRuntimeApi::start().unwrap();
+    server.push(Invocation::new("x").request_id("req-t1"));
+    server.push(Invocation::new("yy").request_id("req-t2"));
+    Runtime::new(&server.endpoint())
+        .unwrap()
+        .config(Config::from_env())
+        .max_invocations(2)
+        .run_with_init(lambda_zero::asynchronous::tokio_init(async |_| {
+            Ok(lambda_zero::async_handler_fn(async |event, _ctx| {
+                let n = event.len();
+                async move {
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                    tracing::info!("after the timer");
+                    // A task of its own, in a span of its own inside the call's.
+                    tokio::spawn(
+                        async { tracing::warn!(done = true, "task") }
+                            .instrument(tracing::info_span!("task")),
+                    )
+                    .await
+                    .unwrap();
+                }
+                .instrument(tracing::info_span!("call", n))
+                .await;
+                tracing::info!("outside the span");
+                Ok(&*event)
+            }))
+        }))
+        .unwrap();
+    assert_eq!(server.wait_outcomes(2, WAIT).len(), 2);
+}
+
+#[cfg(feature = "tokio")]
+#[test]
+fn instrumented_futures_keep_their_spans_across_awaits_and_tasks() {
+    let (stderr, _) = child(
+        "child_logs_with_tracing_on_tokio",
+        &[("AWS_LAMBDA_LOG_FORMAT", "JSON")],
+    );
+    let lines = function_lines(&stderr);
+    let mut want = Vec::new();
+    for (id, n) in [("req-t1", 1), ("req-t2", 2)] {
+        let head =
+            |level: &str| format!(r#"{{"timestamp":"T","level":"{level}","requestId":"{id}""#);
+        want.extend([
+            format!(
+                r#"{},"message":"after the timer","spans":[{{"name":"call","n":{n}}}]}}"#,
+                head("INFO")
+            ),
+            format!(
+                r#"{},"message":"task","done":true,"spans":[{{"name":"call","n":{n}}},{{"name":"task"}}]}}"#,
+                head("WARN")
+            ),
+            format!(r#"{},"message":"outside the span"}}"#, head("INFO")),
+        ]);
+    }
+    assert_eq!(lines, want, "{stderr}");
 }

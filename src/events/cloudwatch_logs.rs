@@ -1,0 +1,302 @@
+//! Amazon CloudWatch Logs subscriptions: the event carries the log events as gzip, base64
+//! encoded (`awslogs.data`). [`LogsDecoder`] decodes them into buffers it reserved at
+//! start-up and reads the JSON inside with a parser of its own, reused for every invocation.
+//!
+//! The inflater is miniz_oxide's `inflate::core::decompress` with one `DecompressorOxide`
+//! (about 11 KiB of tables) made with the decoder: it inflates into a buffer the caller owns,
+//! and resetting it is one assignment, where a `flate2` reader (as `aws_lambda_events` uses)
+//! allocates and zeroes a new decompressor and grows an output `Vec` on every payload.
+
+use core::fmt;
+
+use miniz_oxide::inflate::core::inflate_flags::TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF;
+use miniz_oxide::inflate::core::{decompress, DecompressorOxide};
+use miniz_oxide::inflate::TINFLStatus;
+
+use crate::json::{Limits, Parser, SyntaxError};
+
+use super::view::event_struct;
+use super::{Base64, DecodeFailure, FromValue, Mismatch, Seq};
+
+event_struct! {
+    /// The event of a CloudWatch Logs subscription filter.
+    pub struct CloudWatchLogsEvent<'de> {
+        /// The encoded payload.
+        "awslogs" => pub aws_logs: AwsLogs<'de>,
+    }
+}
+
+event_struct! {
+    /// The encoded payload: decode it with [`LogsDecoder::decode`].
+    pub struct AwsLogs<'de> {
+        /// The log events as gzip, base64 encoded.
+        "data" => pub data: Base64<'de>,
+    }
+}
+
+event_struct! {
+    /// The decoded payload.
+    pub struct LogsData<'t, 'de> {
+        /// The account that owns the log group.
+        "owner" => pub owner: &'de str,
+        /// The log group.
+        "logGroup" => pub log_group: &'de str,
+        /// The log stream.
+        "logStream" => pub log_stream: &'de str,
+        /// The names of the subscription filters that matched.
+        "subscriptionFilters" => pub subscription_filters: Seq<'t, 'de, &'de str>,
+        /// `DATA_MESSAGE`, or `CONTROL_MESSAGE` for the reachability checks CloudWatch Logs
+        /// sends when a subscription is made.
+        "messageType" => pub message_type: &'de str,
+        /// The log events, read as they are iterated.
+        "logEvents" => pub log_events: Seq<'t, 'de, LogEntry<'de>>,
+    }
+}
+
+event_struct! {
+    /// One log event.
+    pub struct LogEntry<'de> {
+        /// The event's unique id.
+        "id" => pub id: &'de str,
+        /// When it was logged, in milliseconds since the Unix epoch.
+        "timestamp" => pub timestamp: i64,
+        /// The log line.
+        "message" => pub message: &'de str,
+    }
+}
+
+/// Why a CloudWatch Logs payload could not be decoded.
+#[derive(Debug, Clone)]
+pub enum LogsError {
+    /// `data` is not base64, or does not fit the decoder's compressed buffer.
+    Base64(DecodeFailure),
+    /// The decoded bytes are not one gzip member: what is wrong.
+    Gzip(&'static str),
+    /// The payload inflates to more than the decoder's inflated buffer.
+    TooLarge {
+        /// The decoder's limit, in bytes.
+        limit: usize,
+    },
+    /// The inflated payload is not JSON.
+    Syntax(SyntaxError),
+    /// The inflated payload is JSON of another shape.
+    Mismatch(Mismatch),
+}
+
+impl fmt::Display for LogsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LogsError::Base64(e) => write!(f, "awslogs.data: {e}"),
+            LogsError::Gzip(what) => write!(f, "awslogs.data is not gzip: {what}"),
+            LogsError::TooLarge { limit } => {
+                write!(f, "awslogs.data inflates to more than {limit} bytes")
+            }
+            LogsError::Syntax(e) => write!(f, "awslogs.data: {e}"),
+            LogsError::Mismatch(e) => write!(f, "awslogs.data: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for LogsError {}
+
+/// Default largest inflated payload: 8 MiB.
+pub const DEFAULT_MAX_INFLATED: usize = 8 * 1024 * 1024;
+
+/// Decodes CloudWatch Logs payloads (base64, then gzip, then JSON) into memory reserved once:
+/// make one at start-up and keep it in the handler. The buffers are zeroed allocations, which
+/// the OS commits page by page as payloads reach into them.
+pub struct LogsDecoder {
+    compressed: Box<[u8]>,
+    inflated: Box<[u8]>,
+    inflater: Box<DecompressorOxide>,
+    parser: Parser,
+}
+
+impl fmt::Debug for LogsDecoder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LogsDecoder")
+            .field("max_compressed", &self.compressed.len())
+            .field("max_inflated", &self.inflated.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for LogsDecoder {
+    /// Room for any payload of a Lambda event (6 MiB) inflating to up to
+    /// [`DEFAULT_MAX_INFLATED`].
+    fn default() -> LogsDecoder {
+        LogsDecoder::new(crate::MAX_EVENT_BODY / 4 * 3, DEFAULT_MAX_INFLATED)
+    }
+}
+
+impl LogsDecoder {
+    /// A decoder for gzip payloads of up to `max_compressed` bytes inflating to up to
+    /// `max_inflated` bytes.
+    pub fn new(max_compressed: usize, max_inflated: usize) -> LogsDecoder {
+        LogsDecoder {
+            compressed: vec![0u8; max_compressed].into_boxed_slice(),
+            inflated: vec![0u8; max_inflated].into_boxed_slice(),
+            inflater: Box::default(),
+            parser: Parser::new(Limits {
+                max_event: max_inflated,
+                max_response: 0,
+                structurals: max_inflated / 8,
+                max_depth: simd_json::DEFAULT_MAX_DEPTH,
+            }),
+        }
+    }
+
+    /// Inflates `logs` into the decoder's buffer and returns the JSON text (for a caller that
+    /// reads it otherwise).
+    pub fn inflate(&mut self, logs: &AwsLogs<'_>) -> Result<&mut [u8], LogsError> {
+        let gzip = logs
+            .data
+            .decode_into(&mut self.compressed)
+            .map_err(LogsError::Base64)?;
+        let len = gunzip(gzip, &mut self.inflater, &mut self.inflated)?;
+        Ok(&mut self.inflated[..len])
+    }
+
+    /// Decodes `logs` and hands the payload to `f`; `f`'s result may not borrow from the
+    /// payload, which the next call overwrites.
+    pub fn decode<R>(
+        &mut self,
+        logs: &AwsLogs<'_>,
+        f: impl FnOnce(LogsData<'_, '_>) -> R,
+    ) -> Result<R, LogsError> {
+        let gzip = logs
+            .data
+            .decode_into(&mut self.compressed)
+            .map_err(LogsError::Base64)?;
+        let len = gunzip(gzip, &mut self.inflater, &mut self.inflated)?;
+        match self
+            .parser
+            .with_value(&mut self.inflated[..len], |v| LogsData::from_value(v).map(f))
+        {
+            Ok(Ok(r)) => Ok(r),
+            Ok(Err(m)) => Err(LogsError::Mismatch(m)),
+            Err(e) => Err(LogsError::Syntax(e)),
+        }
+    }
+}
+
+const FTEXT_RESERVED: u8 = 0xe0;
+const FHCRC: u8 = 0x02;
+const FEXTRA: u8 = 0x04;
+const FNAME: u8 = 0x08;
+const FCOMMENT: u8 = 0x10;
+
+/// Inflates the one gzip member `gzip` (RFC 1952) into `out`; checks the CRC-32 and size of
+/// the trailer. Returns the inflated length.
+fn gunzip(
+    gzip: &[u8],
+    inflater: &mut DecompressorOxide,
+    out: &mut [u8],
+) -> Result<usize, LogsError> {
+    let body = gzip_body(gzip).ok_or(LogsError::Gzip("bad header"))?;
+    inflater.init();
+    let (status, used, written) = decompress(
+        inflater,
+        body,
+        out,
+        0,
+        TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF,
+    );
+    match status {
+        TINFLStatus::Done => {}
+        TINFLStatus::HasMoreOutput => return Err(LogsError::TooLarge { limit: out.len() }),
+        TINFLStatus::FailedCannotMakeProgress | TINFLStatus::NeedsMoreInput => {
+            return Err(LogsError::Gzip("truncated"))
+        }
+        _ => return Err(LogsError::Gzip("corrupt deflate data")),
+    }
+    let trailer = body
+        .get(used..used + 8)
+        .ok_or(LogsError::Gzip("truncated trailer"))?;
+    let crc = u32::from_le_bytes([trailer[0], trailer[1], trailer[2], trailer[3]]);
+    let size = u32::from_le_bytes([trailer[4], trailer[5], trailer[6], trailer[7]]);
+    if size != written as u32 {
+        return Err(LogsError::Gzip("size mismatch"));
+    }
+    if crc != crc32(&out[..written]) {
+        return Err(LogsError::Gzip("CRC mismatch"));
+    }
+    Ok(written)
+}
+
+/// The deflate data after a gzip header, or `None` for a bad header.
+fn gzip_body(gzip: &[u8]) -> Option<&[u8]> {
+    let (head, mut rest) = (gzip.get(..10)?, gzip.get(10..)?);
+    if head[0] != 0x1f || head[1] != 0x8b || head[2] != 8 || head[3] & FTEXT_RESERVED != 0 {
+        return None;
+    }
+    let flags = head[3];
+    if flags & FEXTRA != 0 {
+        let len = usize::from(u16::from_le_bytes([*rest.first()?, *rest.get(1)?]));
+        rest = rest.get(2 + len..)?;
+    }
+    for flag in [FNAME, FCOMMENT] {
+        if flags & flag != 0 {
+            let end = memchr::memchr(0, rest)?;
+            rest = rest.get(end + 1..)?;
+        }
+    }
+    if flags & FHCRC != 0 {
+        rest = rest.get(2..)?;
+    }
+    Some(rest)
+}
+
+static CRC_TABLE: [u32; 256] = {
+    let mut table = [0u32; 256];
+    let mut n = 0;
+    while n < 256 {
+        let mut c = n as u32;
+        let mut k = 0;
+        while k < 8 {
+            c = if c & 1 != 0 {
+                0xedb8_8320 ^ (c >> 1)
+            } else {
+                c >> 1
+            };
+            k += 1;
+        }
+        table[n] = c;
+        n += 1;
+    }
+    table
+};
+
+/// CRC-32 (ISO 3309, as gzip checks it).
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut c = !0u32;
+    for &b in bytes {
+        c = CRC_TABLE[((c ^ u32::from(b)) & 0xff) as usize] ^ (c >> 8);
+    }
+    !c
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crc32_matches_the_check_value() {
+        assert_eq!(crc32(b"123456789"), 0xcbf4_3926);
+        assert_eq!(crc32(b""), 0);
+    }
+
+    #[test]
+    fn headers_with_every_optional_part_are_skipped() {
+        let mut gz = vec![0x1f, 0x8b, 8, FEXTRA | FNAME | FCOMMENT | FHCRC, 0, 0, 0, 0, 0, 3];
+        gz.extend_from_slice(&[2, 0, b'x', b'y']);
+        gz.extend_from_slice(b"name\0comment\0");
+        gz.extend_from_slice(&[0xaa, 0xbb, 0x42]);
+        assert_eq!(gzip_body(&gz), Some(&[0x42][..]));
+        assert_eq!(gzip_body(&gz[..12]), None);
+        let mut reserved = gz.clone();
+        reserved[3] |= 0x20;
+        assert_eq!(gzip_body(&reserved), None);
+        assert_eq!(gzip_body(b"\x1f\x8b\x07\0\0\0\0\0\0\0"), None);
+    }
+}
