@@ -105,6 +105,8 @@ pub mod http;
 pub mod json;
 #[cfg(feature = "testing")]
 pub mod testing;
+#[cfg(feature = "tower")]
+pub mod tower;
 
 pub use asynchronous::{async_handler_fn, AsyncHandler, AsyncStreamingHandler};
 pub use context::{Config, Context};
