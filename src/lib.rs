@@ -37,6 +37,8 @@
 //! borrowed from the event, and writes JSON responses without allocating. With
 //! `graceful-shutdown`, [`Runtime::on_shutdown`] runs a hook when Lambda shuts the environment
 //! down. With `testing`, [`testing`] is a mock Runtime API to test a function end to end.
+//! With `events`, [`events`] has typed AWS event sources (SQS, SNS, S3, DynamoDB Streams,
+//! Kinesis, EventBridge, CloudWatch Logs, ...) borrowed from the event buffer.
 //!
 //! ## Layers
 //!
@@ -99,6 +101,8 @@ mod transport;
 
 #[cfg(feature = "http")]
 pub mod adapter;
+#[cfg(feature = "events")]
+pub mod events;
 #[cfg(feature = "http")]
 pub mod http;
 #[cfg(feature = "json")]

@@ -169,10 +169,9 @@ impl LogsDecoder {
             .decode_into(&mut self.compressed)
             .map_err(LogsError::Base64)?;
         let len = gunzip(gzip, &mut self.inflater, &mut self.inflated)?;
-        match self
-            .parser
-            .with_value(&mut self.inflated[..len], |v| LogsData::from_value(v).map(f))
-        {
+        match self.parser.with_value(&mut self.inflated[..len], |v| {
+            LogsData::from_value(v).map(f)
+        }) {
             Ok(Ok(r)) => Ok(r),
             Ok(Err(m)) => Err(LogsError::Mismatch(m)),
             Err(e) => Err(LogsError::Syntax(e)),
@@ -288,7 +287,18 @@ mod tests {
 
     #[test]
     fn headers_with_every_optional_part_are_skipped() {
-        let mut gz = vec![0x1f, 0x8b, 8, FEXTRA | FNAME | FCOMMENT | FHCRC, 0, 0, 0, 0, 0, 3];
+        let mut gz = vec![
+            0x1f,
+            0x8b,
+            8,
+            FEXTRA | FNAME | FCOMMENT | FHCRC,
+            0,
+            0,
+            0,
+            0,
+            0,
+            3,
+        ];
         gz.extend_from_slice(&[2, 0, b'x', b'y']);
         gz.extend_from_slice(b"name\0comment\0");
         gz.extend_from_slice(&[0xaa, 0xbb, 0x42]);

@@ -140,7 +140,8 @@ impl<'t, 'de> AttributeValue<'t, 'de> {
     }
 }
 
-const ATTRIBUTE: &str = "an attribute value (an object with one of S, N, B, BOOL, NULL, M, L, SS, NS, BS)";
+const ATTRIBUTE: &str =
+    "an attribute value (an object with one of S, N, B, BOOL, NULL, M, L, SS, NS, BS)";
 
 impl<'t, 'de> FromValue<'t, 'de> for AttributeValue<'t, 'de> {
     fn from_value(value: Value<'t, 'de>) -> Result<Self, Mismatch> {

@@ -108,7 +108,7 @@ fn decoded_len(text: &[u8]) -> usize {
 
 /// Decodes standard padded base64 `text` into the start of `out`; returns the length.
 fn decode(text: &[u8], out: &mut [u8]) -> Result<usize, DecodeFailure> {
-    if text.len() % 4 != 0 {
+    if !text.len().is_multiple_of(4) {
         // The first character past the last whole group.
         return Err(DecodeFailure::InvalidBase64 {
             at: text.len() / 4 * 4,
@@ -265,9 +265,15 @@ mod tests {
     #[test]
     fn url_decoding_reads_plus_and_percent_escapes() {
         let mut buf = [0u8; 64];
-        assert_eq!(url_decode("Happy%20Face.jpg", &mut buf).unwrap(), "Happy Face.jpg");
+        assert_eq!(
+            url_decode("Happy%20Face.jpg", &mut buf).unwrap(),
+            "Happy Face.jpg"
+        );
         assert_eq!(url_decode("a+b%2Bc", &mut buf).unwrap(), "a b+c");
-        assert_eq!(url_decode("caf%C3%A9/%e2%82%ac", &mut buf).unwrap(), "café/€");
+        assert_eq!(
+            url_decode("caf%C3%A9/%e2%82%ac", &mut buf).unwrap(),
+            "café/€"
+        );
         assert_eq!(url_decode("100%", &mut buf).unwrap(), "100%");
         assert_eq!(url_decode("%zz%4", &mut buf).unwrap(), "%zz%4");
         assert_eq!(url_decode("%ff", &mut buf), Err(DecodeFailure::NotUtf8));

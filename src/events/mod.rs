@@ -19,7 +19,7 @@
 //! struct Orders;
 //!
 //! impl EventHandler for Orders {
-//!     type Event<'t, 'de> = SqsEvent<'t, 'de>;
+//!     type Event<'t, 'de> = SqsEvent<'t, 'de> where 'de: 't;
 //!
 //!     fn handle(&mut self, event: SqsEvent<'_, '_>, out: &mut JsonWriter<'_>, _: &Context<'_>) -> Result<(), Error> {
 //!         let mut failures = BatchItemFailures::begin(out)?;
@@ -89,6 +89,9 @@ pub mod s3;
 pub mod sns;
 pub mod sqs;
 
+#[cfg(test)]
+mod tests;
+
 use core::fmt;
 
 pub use encoding::{url_decode, Base64, DecodeFailure};
@@ -102,8 +105,11 @@ use crate::{Context, Error};
 /// [`Events`] in a [`Json`]): each event is parsed in place, read as `Event`
 /// (a mismatch is `Runtime.InvalidEvent`), and the handler writes the response.
 pub trait EventHandler {
-    /// The event type, e.g. [`sqs::SqsEvent`].
-    type Event<'t, 'de>: FromValue<'t, 'de>;
+    /// The event type, e.g. [`sqs::SqsEvent`]: `'t` is the tape of one invocation, `'de` the
+    /// event buffer its strings borrow from.
+    type Event<'t, 'de>: FromValue<'t, 'de>
+    where
+        'de: 't;
 
     /// Handles one event, writing the response with `out` (nothing for an empty response).
     fn handle(

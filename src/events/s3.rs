@@ -26,7 +26,7 @@ event_struct! {
         /// `ObjectCreated:Put`, `ObjectRemoved:Delete`, ...
         "eventName" => pub event_name: Option<&'de str>,
         /// Who made the request.
-        "userIdentity" => pub principal_id: S3UserIdentity<'de>,
+        "userIdentity" => pub user_identity: S3UserIdentity<'de>,
         /// The request's parameters.
         "requestParameters" => pub request_parameters: S3RequestParameters<'de>,
         /// `x-amz-request-id`, `x-amz-id-2`.

@@ -29,10 +29,7 @@ enum Problem {
     /// A required member is absent.
     Missing,
     /// The member has another JSON type (or, for enumerations, another value).
-    Expected {
-        want: &'static str,
-        found: Kind,
-    },
+    Expected { want: &'static str, found: Kind },
     /// A user type read through serde refused the value.
     Serde,
 }
@@ -80,9 +77,10 @@ impl Mismatch {
         self
     }
 
-    /// Records the sequence position of the item the error is in, unless one is known.
+    /// Records the position of the item the error is in, in the innermost sequence (an
+    /// outer sequence's position is not recorded over it).
     pub fn at_index(mut self, index: usize) -> Mismatch {
-        if self.index.is_none() && self.owner.is_empty() {
+        if self.index.is_none() {
             self.index = Some(index);
         }
         self
@@ -446,11 +444,14 @@ pub struct Serde<T>(pub T);
 
 impl<'t, 'de, T: Deserialize<'de>> FromValue<'t, 'de> for Serde<T> {
     fn from_value(value: Value<'t, 'de>) -> Result<Self, Mismatch> {
-        value.deserialize::<T>().map(Serde).map_err(|_: DecodeError| {
-            let mut m = Mismatch::expected("the user type", value);
-            m.problem = Problem::Serde;
-            m
-        })
+        value
+            .deserialize::<T>()
+            .map(Serde)
+            .map_err(|_: DecodeError| {
+                let mut m = Mismatch::expected("the user type", value);
+                m.problem = Problem::Serde;
+                m
+            })
     }
 }
 
@@ -502,7 +503,7 @@ macro_rules! event_struct {
                 $( let mut $field: Option<$crate::json::Value<'t, 'de>> = None; )*
                 for (key, member) in value.members() {
                     match key {
-                        $( $json $(| $alt)* => if $field.is_none() { $field = Some(member) }, )*
+                        $( $json $(| $alt)* if $field.is_none() => $field = Some(member), )*
                         _ => {}
                     }
                 }

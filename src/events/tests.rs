@@ -1,0 +1,402 @@
+//! Every vendored AWS sample of a family with a type, read through that type.
+
+use super::cloudwatch_logs::{CloudWatchLogsEvent, LogsDecoder};
+use super::dynamodb::{AttributeValue, DynamoDbEvent};
+use super::eventbridge::EventBridgeEvent;
+use super::kinesis::KinesisEvent;
+use super::s3::S3Event;
+use super::sns::SnsEvent;
+use super::sqs::{SqsApiEvent, SqsEvent};
+use super::{FromValue, Mismatch, Seq};
+use crate::json::{Limits, Parser, Value};
+
+fn sample(name: &str) -> Vec<u8> {
+    let path = format!("{}/tests/events/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// Parses `$json` and reads it as `$ty` into `$e`, then evaluates `$body`.
+macro_rules! read {
+    ($ty:ty, $json:expr, |$e:ident| $body:expr $(,)?) => {{
+        let mut json: Vec<u8> = $json;
+        let mut parser = Parser::new(Limits::strict(64 * 1024, 0));
+        parser
+            .with_value(&mut json, |v| {
+                let $e: Result<$ty, Mismatch> = <$ty>::from_value(v);
+                $body
+            })
+            .expect("valid JSON")
+    }};
+}
+
+fn with_value<R>(json: &str, f: impl FnOnce(Value<'_, '_>) -> R) -> R {
+    let mut bytes = json.as_bytes().to_vec();
+    let mut parser = Parser::new(Limits::strict(64 * 1024, 0));
+    parser.with_value(&mut bytes, f).expect("valid JSON")
+}
+
+#[test]
+fn sqs_sample_reads_every_member() {
+    let mut json = sample("example-sqs-event.json");
+    let mut parser = Parser::new(Limits::strict(64 * 1024, 0));
+    parser
+        .with_value(&mut json, |v| {
+            let event = SqsEvent::from_value(v).unwrap();
+            assert_eq!(event.records.len(), 1);
+            let m = event.records.iter().next().unwrap().unwrap();
+            assert_eq!(m.message_id, Some("MessageID_1"));
+            assert_eq!(m.receipt_handle, Some("MessageReceiptHandle"));
+            assert_eq!(m.body, Some("Message Body"));
+            assert_eq!(m.md5_of_body, Some("fce0ea8dd236ccb3ed9b37dae260836f"));
+            assert_eq!(m.event_source, Some("aws:sqs"));
+            assert_eq!(m.aws_region, Some("us-west-2"));
+            assert_eq!(
+                m.event_source_arn,
+                Some("arn:aws:sqs:us-west-2:123456789012:SQSQueue")
+            );
+            assert_eq!(
+                m.attributes.get("SentTimestamp").unwrap().unwrap(),
+                "1520621625029"
+            );
+            assert_eq!(m.attributes.len(), 4);
+            let a3 = m.message_attributes.get("Attribute3").unwrap().unwrap();
+            assert_eq!(a3.data_type, Some("Binary"));
+            let mut buf = [0u8; 16];
+            assert_eq!(
+                a3.binary_value.unwrap().decode_into(&mut buf).unwrap(),
+                b"1100"
+            );
+            let lists: Vec<&str> = a3.string_list_values.iter().map(Result::unwrap).collect();
+            assert_eq!(lists, ["abc", "123"]);
+            assert_eq!(a3.binary_list_values.len(), 3);
+            let a2 = m.message_attributes.get("Attribute2").unwrap().unwrap();
+            assert_eq!(
+                (a2.string_value, a2.data_type),
+                (Some("123"), Some("Number"))
+            );
+            let keys: Vec<&str> = m.message_attributes.keys().collect();
+            assert_eq!(keys, ["Attribute3", "Attribute2", "Attribute1"]);
+        })
+        .unwrap();
+}
+
+#[test]
+fn sqs_api_sample_reads_the_messages() {
+    read!(
+        SqsApiEvent<'_, '_>,
+        sample("example-sqs-api-event-obj.json"),
+        |e| {
+            let e = e.unwrap();
+            let m = e.messages.iter().next().unwrap().unwrap();
+            assert_eq!(m.message_id, Some("f663a189-97e2-41f5-9c0e-cfb595d8322c"));
+            assert_eq!(
+                m.body,
+                Some(r#"{"country": "usa", "city": "provincetown"}"#)
+            );
+            assert_eq!(m.md5_of_body, Some("2b3e4f40b57e80d67ac5b9660c56d787"));
+            assert!(m.attributes.is_empty() && m.message_attributes.is_empty());
+        }
+    );
+}
+
+#[test]
+fn sns_samples_read_every_member() {
+    for name in ["example-sns-event.json", "example-sns-event-obj.json"] {
+        read!(SnsEvent<'_, '_>, sample(name), |e| {
+            let e = e.unwrap_or_else(|m| panic!("{name}: {m}"));
+            assert_eq!(e.records.len(), 1);
+            let r = e.records.iter().next().unwrap().unwrap();
+            assert_eq!(r.event_source, "aws:sns");
+            assert_eq!(r.event_version, "1.0");
+            assert_eq!(r.sns.sns_message_type, "Notification");
+            assert!(r
+                .sns
+                .signing_cert_url
+                .starts_with("https://sns.us-east-1.amazonaws.com/"));
+            assert!(r.sns.unsubscribe_url.contains("Action=Unsubscribe"));
+            assert!(!r.sns.message.is_empty() && !r.sns.signature.is_empty());
+        });
+    }
+    read!(
+        SnsEvent<'_, '_>,
+        sample("example-sns-event-obj.json"),
+        |e| {
+            let r = e.unwrap().records.iter().next().unwrap().unwrap();
+            assert_eq!(r.sns.message, r#"{"foo":"Hello world!","bar":123}"#);
+            assert_eq!(r.sns.subject, Some("Greetings"));
+            assert_eq!(r.sns.timestamp, "2015-08-18T18:02:32.111Z");
+        }
+    );
+    // A CloudWatch alarm delivered through SNS: the alarm is the message text.
+    read!(
+        SnsEvent<'_, '_>,
+        sample("example-cloudwatch-alarm-sns-payload-multiple-metrics.json"),
+        |e| {
+            let r = e.unwrap().records.iter().next().unwrap().unwrap();
+            assert!(r.sns.message.starts_with(r#"{"AlarmName":"EXAMPLE""#));
+        },
+    );
+}
+
+#[test]
+fn s3_sample_reads_and_decodes_the_key() {
+    read!(S3Event<'_, '_>, sample("example-s3-event.json"), |e| {
+        let r = e.unwrap().records.iter().next().unwrap().unwrap();
+        assert_eq!(r.event_version, Some("2.0"));
+        assert_eq!(r.event_time, "1970-01-01T00:00:00.123Z");
+        assert_eq!(r.event_name, Some("ObjectCreated:Put"));
+        assert_eq!(r.user_identity.principal_id, Some("EXAMPLE"));
+        assert_eq!(r.request_parameters.source_ip_address, Some("127.0.0.1"));
+        assert_eq!(
+            r.response_elements
+                .get("x-amz-request-id")
+                .unwrap()
+                .unwrap(),
+            "C3D13FE58DE4C810"
+        );
+        assert_eq!(r.s3.bucket.name, Some("sourcebucket"));
+        assert_eq!(r.s3.bucket.arn, Some("arn:aws:s3:::mybucket"));
+        assert_eq!(r.s3.object.key, Some("Happy%20Face.jpg"));
+        assert_eq!(r.s3.object.size, Some(1024));
+        let mut buf = [0u8; 64];
+        assert_eq!(r.s3.object.decoded_key(&mut buf).unwrap(), "Happy Face.jpg");
+    });
+}
+
+#[test]
+fn dynamodb_sample_reads_keys_images_and_binaries() {
+    read!(
+        DynamoDbEvent<'_, '_>,
+        sample("example-dynamodb-event.json"),
+        |e| {
+            let e = e.unwrap();
+            assert_eq!(e.records.len(), 2);
+            let r = e.records.iter().next().unwrap().unwrap();
+            assert_eq!(r.event_name, "INSERT");
+            assert_eq!(r.event_id, "f07f8ca4b0b26cb9c4e5e77e69f274ee");
+            assert_eq!(r.aws_region, "us-east-1");
+            let who = r.user_identity.unwrap();
+            assert_eq!(
+                (who.type_, who.principal_id),
+                (Some("Service"), Some("dynamodb.amazonaws.com"))
+            );
+            assert_eq!(r.change.approximate_creation_date_time, Some(1480642020.0));
+            assert_eq!(r.change.sequence_number, Some("1405400000000002063282832"));
+            assert_eq!(r.change.size_bytes, Some(54));
+            assert_eq!(r.change.stream_view_type, Some("NEW_AND_OLD_IMAGES"));
+            let keys: Vec<(&str, &str)> = r
+                .change
+                .keys
+                .iter()
+                .map(|(k, v)| (k, v.unwrap().as_text().unwrap()))
+                .collect();
+            assert_eq!(keys, [("val", "data"), ("key", "binary")]);
+            let mut buf = [0u8; 8];
+            match r.change.new_image.get("asdf1").unwrap().unwrap() {
+                AttributeValue::B(b) => {
+                    assert_eq!(b.decode_into(&mut buf).unwrap(), [0, 1, 42, 65])
+                }
+                other => panic!("{other:?}"),
+            }
+            match r.change.new_image.get("asdf2").unwrap().unwrap() {
+                AttributeValue::Bs(set) => assert_eq!(set.len(), 2),
+                other => panic!("{other:?}"),
+            }
+            let second = e.records.iter().nth(1).unwrap().unwrap();
+            assert!(second.user_identity.is_none());
+        }
+    );
+}
+
+#[test]
+fn every_attribute_value_type_reads() {
+    let json = r#"{"s":{"S":"x"},"n":{"N":"-1.5e3"},"b":{"B":"AQ=="},"t":{"BOOL":true},
+        "z":{"NULL":true},"m":{"M":{"i":{"N":"1"}}},"l":{"L":[{"S":"a"},{"BOOL":false}]},
+        "ss":{"SS":["a","b"]},"ns":{"NS":["1","2"]},"bs":{"BS":["AQ=="]}}"#;
+    with_value(json, |v| {
+        let names: Vec<&str> = v
+            .members()
+            .map(|(_, a)| AttributeValue::from_value(a).unwrap().type_name())
+            .collect();
+        assert_eq!(
+            names,
+            ["S", "N", "B", "BOOL", "NULL", "M", "L", "SS", "NS", "BS"]
+        );
+        let n = AttributeValue::from_value(v.get("n").unwrap()).unwrap();
+        assert_eq!(n.as_n(), Some("-1.5e3"));
+        match AttributeValue::from_value(v.get("l").unwrap()).unwrap() {
+            AttributeValue::L(l) => {
+                let items: Vec<&str> = l.iter().map(|a| a.unwrap().type_name()).collect();
+                assert_eq!(items, ["S", "BOOL"]);
+            }
+            other => panic!("{other:?}"),
+        }
+    });
+    for bad in [
+        r#"{}"#,
+        r#"{"S":1}"#,
+        r#"{"NULL":false}"#,
+        r#"{"X":"y"}"#,
+        r#"{"S":"a","N":"1"}"#,
+        r#"{"M":null}"#,
+        "[]",
+    ] {
+        with_value(bad, |v| {
+            assert!(AttributeValue::from_value(v).is_err(), "{bad}")
+        });
+    }
+}
+
+#[test]
+fn kinesis_sample_reads_and_decodes_the_data() {
+    read!(
+        KinesisEvent<'_, '_>,
+        sample("example-kinesis-event.json"),
+        |e| {
+            let e = e.unwrap();
+            assert_eq!(e.records.len(), 2);
+            let mut buf = [0u8; 64];
+            for r in e.records.iter() {
+                let r = r.unwrap();
+                assert_eq!(r.event_name, Some("aws:kinesis:record"));
+                assert_eq!(r.kinesis.partition_key, "s1");
+                assert_eq!(
+                    r.kinesis.data.decode_str_into(&mut buf).unwrap(),
+                    "Hello World"
+                );
+            }
+            let r = e.records.iter().next().unwrap().unwrap();
+            assert_eq!(r.kinesis.approximate_arrival_timestamp, 1480641523.477);
+            assert_eq!(
+                r.kinesis.sequence_number,
+                "49568167373333333333333333333333333333333333333333333333"
+            );
+        }
+    );
+}
+
+#[test]
+fn eventbridge_samples_read_the_envelope_and_detail() {
+    read!(
+        EventBridgeEvent<'_, '_>,
+        sample("example-eventbridge-event-obj.json"),
+        |e| {
+            let e = e.unwrap();
+            assert_eq!(e.detail_type, "EC2 Instance State-change Notification");
+            assert_eq!(e.source, "aws.ec2");
+            assert_eq!(e.version, None);
+            assert_eq!(e.time, Some("2021-11-11T21:29:54Z"));
+            assert_eq!(e.detail.get_str("state"), Some("pending"));
+            assert_eq!(e.resources.len(), 1);
+        }
+    );
+    #[derive(serde::Deserialize)]
+    struct Ec2<'a> {
+        #[serde(rename = "instance-id")]
+        instance_id: &'a str,
+    }
+    read!(
+        EventBridgeEvent<'_, '_, super::Serde<Ec2<'_>>>,
+        sample("example-eventbridge-event-obj.json"),
+        |e| assert_eq!(e.unwrap().detail.0.instance_id, "i-abcd1111"),
+    );
+    read!(
+        EventBridgeEvent<'_, '_>,
+        sample("example-eventbridge-schedule.json"),
+        |e| {
+            let e = e.unwrap();
+            assert_eq!(e.detail_type, "Scheduled Event");
+            assert_eq!(e.version, Some("0"));
+            assert!(e.detail.is_empty());
+        }
+    );
+}
+
+#[test]
+fn cloudwatch_logs_sample_inflates_and_reads_the_log_events() {
+    let mut decoder = LogsDecoder::new(64 * 1024, 256 * 1024);
+    read!(
+        CloudWatchLogsEvent<'_>,
+        sample("example-cloudwatch_logs-event.json"),
+        |e| {
+            let e = e.unwrap();
+            decoder
+                .decode(&e.aws_logs, |data| {
+                    assert_eq!(data.owner, "123456789123");
+                    assert_eq!(data.log_stream, "testLogStream");
+                    assert_eq!(data.message_type, "DATA_MESSAGE");
+                    assert_eq!(data.log_group, "testLogGroup");
+                    assert_eq!(data.log_events.len(), 2);
+                    let first = data.log_events.iter().next().unwrap().unwrap();
+                    assert_eq!(first.timestamp, 1440442987000);
+                    assert_eq!(first.message, "[ERROR] First test message");
+                    let filters: Vec<&str> = data
+                        .subscription_filters
+                        .iter()
+                        .map(Result::unwrap)
+                        .collect();
+                    assert_eq!(filters, ["testFilter"]);
+                })
+                .unwrap();
+        }
+    );
+}
+
+#[test]
+fn cloudwatch_logs_refuses_bad_payloads_without_panicking() {
+    let mut decoder = LogsDecoder::new(1024, 1024);
+    for data in ["", "AAAA", "H4sI", "!!!!", "H4sIAAAAAAAAAHWPwQqCQBCGX0Xm7EFtK+smZBEUgXoLCdMhFtKV3akI8d0bLYmibvPPN3wz00CJxmQnTO41whwWQRIctmEcB6sQbFC3CjW3XW8kxpOpP+OC22d1Wml1qZkQGtoMsScxaczKN3plG8zlaHIta5KqWsozoTYw3/djzwhpLwivWFGHGpAFe7DL68JlBUk+l7KSN7tCOEJ4M3/qOI49vMHj+zCKdlFqLaU2ZHV2a4Ct/an0/ivdX8oYc1UVX860fQDQiMdxRQEAAB=="] {
+        let json = format!(r#"{{"awslogs":{{"data":"{data}"}}}}"#);
+        read!(CloudWatchLogsEvent<'_>, json.into_bytes(), |e| {
+            assert!(decoder.decode(&e.unwrap().aws_logs, |_| ()).is_err(), "{data}");
+        });
+    }
+    // Inflates to more than the decoder holds.
+    let mut small = LogsDecoder::new(1024, 64);
+    read!(
+        CloudWatchLogsEvent<'_>,
+        sample("example-cloudwatch_logs-event.json"),
+        |e| {
+            let err = small.decode(&e.unwrap().aws_logs, |_| ()).unwrap_err();
+            assert!(err.to_string().contains("more than 64 bytes"), "{err}");
+        }
+    );
+}
+
+#[test]
+fn mismatches_name_the_member_and_the_item() {
+    let json = r#"{"Records":[{"messageId":"a"},{"messageId":"b","body":7}]}"#;
+    with_value(json, |v| {
+        let e = SqsEvent::from_value(v).unwrap();
+        let errors: Vec<String> = e
+            .records
+            .iter()
+            .filter_map(|r| r.err())
+            .map(|m| m.to_string())
+            .collect();
+        assert_eq!(
+            errors,
+            ["expected a string, found a number at `SqsMessage.body` (item 1)"]
+        );
+    });
+    with_value(r#"{"Records":[{"kinesis":{}}]}"#, |v| {
+        let e = KinesisEvent::from_value(v).unwrap();
+        let m = e.records.iter().next().unwrap().unwrap_err();
+        assert!(m.is_missing() && m.owner() == "KinesisRecord", "{m}");
+    });
+    with_value(r#"{"Records":{}}"#, |v| {
+        let m = SqsEvent::from_value(v).unwrap_err();
+        assert_eq!(m.to_error().error_type(), "Runtime.InvalidEvent");
+        assert_eq!(m.field(), "Records");
+    });
+    with_value("[1]", |v| assert!(S3Event::from_value(v).is_err()));
+    // Absent and null sequences are empty; unknown members are ignored.
+    with_value(r#"{"other":1}"#, |v| {
+        assert!(SqsEvent::from_value(v).unwrap().records.is_empty())
+    });
+    with_value(r#"{"Records":null}"#, |v| {
+        let records: Seq<'_, '_, super::sqs::SqsMessage<'_, '_>> =
+            SqsEvent::from_value(v).unwrap().records;
+        assert_eq!(records.iter().count(), 0);
+    });
+}
