@@ -1,36 +1,31 @@
 //! An SQS batch function with partial batch responses (`ReportBatchItemFailures`).
 //!
 //! Each message body should be a JSON order, `{"orderId":"o-1","quantity":3}`. The handler
-//! walks `Records` on the event's tape view, reads each record through a small typed struct,
-//! parses the body (a JSON document inside a JSON string) with a second reused parser, and
-//! answers the messages it could not process:
+//! reads the event as [`lambda_zero::events::sqs::SqsEvent`] (records read from the event in
+//! place, as they are iterated), parses each body (a JSON document inside a JSON string) with a
+//! second reused parser, and answers the messages it could not process with
+//! [`BatchItemFailures`]:
 //!
 //! ```json
 //! {"batchItemFailures":[{"itemIdentifier":"059f36b4-87a3-44ab-83d2-661975830a7d"}]}
 //! ```
 //!
 //! SQS then deletes the other messages and retries only these. A record without a
-//! `messageId` fails the whole invocation, which makes SQS retry the whole batch.
+//! `messageId` (or a `body`) fails the whole invocation, which makes SQS retry the whole batch.
 //! Nothing is allocated per invocation: the body is copied into a scratch buffer sized at
 //! start-up for SQS's 1 MiB message limit, and both parsers reuse their buffers.
 //!
 //! Run it against a Runtime API, e.g. the mock one:
-//! `AWS_LAMBDA_RUNTIME_API=127.0.0.1:9001 cargo run --example sqs_batch`.
+//! `AWS_LAMBDA_RUNTIME_API=127.0.0.1:9001 cargo run --example sqs_batch --features events`.
 
-use lambda_zero::json::{Json, JsonHandler, JsonWriter, Limits, Parser, Value};
+use lambda_zero::events::sqs::SqsEvent;
+use lambda_zero::events::{BatchItemFailures, EventHandler, Events};
+use lambda_zero::json::{Json, JsonWriter, Limits, Parser};
 use lambda_zero::{Context, Error};
 use serde::Deserialize;
 
 /// Largest SQS message body.
 const MAX_BODY: usize = 1024 * 1024;
-
-/// The fields of an SQS record this function needs.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Message<'a> {
-    message_id: &'a str,
-    body: &'a str,
-}
 
 /// What each message carries.
 #[derive(Deserialize)]
@@ -40,7 +35,8 @@ struct Order<'a> {
     quantity: u32,
 }
 
-struct Batch {
+/// The function.
+pub struct Batch {
     /// Parses message bodies; sized for the largest body.
     bodies: Parser,
     /// A mutable copy of the current body, for in-place parsing.
@@ -50,7 +46,8 @@ struct Batch {
 }
 
 impl Batch {
-    fn new() -> Batch {
+    /// The function with its buffers.
+    pub fn new() -> Batch {
         Batch {
             bodies: Parser::new(Limits::strict(MAX_BODY, 0)),
             scratch: Vec::with_capacity(MAX_BODY),
@@ -72,33 +69,58 @@ impl Batch {
     }
 }
 
-impl JsonHandler for Batch {
+impl Default for Batch {
+    fn default() -> Batch {
+        Batch::new()
+    }
+}
+
+/// A record lacks a member the batch needs: the whole invocation fails.
+fn missing(field: &str, index: usize) -> Error {
+    let message = format_args!("missing field `{field}` at $.Records[{index}]");
+    Error::function("DecodeError", message)
+}
+
+impl EventHandler for Batch {
+    type Event<'t, 'de>
+        = SqsEvent<'t, 'de>
+    where
+        'de: 't;
+
     fn handle(
         &mut self,
-        event: Value<'_, '_>,
+        event: SqsEvent<'_, '_>,
         out: &mut JsonWriter<'_>,
         _ctx: &Context<'_>,
     ) -> Result<(), Error> {
-        let records = event
-            .get("Records")
-            .ok_or_else(|| Error::function("NotAnSqsEvent", "the event has no `Records` array"))?;
-        out.begin_object()?;
-        out.key("batchItemFailures")?;
-        out.begin_array()?;
-        for record in records.elements() {
-            let message: Message<'_> = record.deserialize()?;
-            if !self.process(message.body) {
-                out.object(|w| w.field("itemIdentifier", message.message_id))?;
+        if event.records.value().is_null() {
+            return Err(Error::function(
+                "NotAnSqsEvent",
+                "the event has no `Records` array",
+            ));
+        }
+        let mut failures = BatchItemFailures::begin(out)?;
+        for (i, message) in event.records.iter().enumerate() {
+            let message = message.map_err(|e| e.to_error())?;
+            let id = message.message_id.ok_or_else(|| missing("messageId", i))?;
+            let body = message.body.ok_or_else(|| missing("body", i))?;
+            if !self.process(body) {
+                failures.fail(id)?;
             }
         }
-        out.end_array()?;
-        out.end_object()?;
+        failures.end()?;
         Ok(())
     }
 }
 
+/// The ready handler.
+pub fn handler() -> Json<Events<Batch>> {
+    lambda_zero::events::handler(Batch::new())
+}
+
+#[allow(dead_code)]
 fn main() -> Result<(), lambda_zero::RuntimeError> {
-    lambda_zero::Runtime::from_env()?.run(Json::new(Batch::new()))
+    lambda_zero::Runtime::from_env()?.run(handler())
 }
 
 #[cfg(test)]
@@ -111,7 +133,10 @@ mod tests {
     fn invoke(event: &str) -> Result<serde_json::Value, Error> {
         let config = Config::default();
         let ctx = Context::for_test("req-1", &config);
-        let mut handler = Json::with_limits(Batch::new(), Limits::strict(64 * 1024, 64 * 1024));
+        let mut handler = lambda_zero::events::handler_with_limits(
+            Batch::new(),
+            Limits::strict(64 * 1024, 64 * 1024),
+        );
         let mut event = event.as_bytes().to_vec();
         Ok(serde_json::from_slice(handler.handle(&mut event, &ctx)?).unwrap())
     }
@@ -159,7 +184,8 @@ mod tests {
         let e = invoke(r#"{"Records":[{"body":"{}"}]}"#).unwrap_err();
         assert_eq!(e.error_type(), "Function.DecodeError");
         assert!(
-            e.message().contains("missing field `messageId` at $"),
+            e.message()
+                .contains("missing field `messageId` at $.Records[0]"),
             "{}",
             e.message()
         );
