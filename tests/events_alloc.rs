@@ -1,0 +1,244 @@
+//! Typed events allocate nothing per invocation: every vendored sample of a family with a type
+//! goes through a handler that reads every member of it (its `Debug` walks every record, map
+//! and sequence), and through the family's example; the Kinesis data is decoded and the
+//! CloudWatch Logs payload inflated and read. The first invocation is counted too.
+//!
+//! A counting global allocator counts the allocations of the test thread only, and the whole
+//! check is one test function. The handlers are called directly; no sockets.
+#![cfg(feature = "events")]
+// `lambda_zero::Error` is inline by design (no heap), so results carrying it are large.
+#![allow(clippy::result_large_err)]
+
+use std::fmt::{self, Write as _};
+use std::path::Path;
+
+use lambda_zero::events::cloudwatch_logs::{CloudWatchLogsEvent, LogsDecoder};
+use lambda_zero::events::dynamodb::DynamoDbEvent;
+use lambda_zero::events::eventbridge::EventBridgeEvent;
+use lambda_zero::events::kinesis::KinesisEvent;
+use lambda_zero::events::s3::S3Event;
+use lambda_zero::events::sns::SnsEvent;
+use lambda_zero::events::sqs::{SqsApiEvent, SqsEvent};
+use lambda_zero::events::{self, EventHandler};
+use lambda_zero::json::JsonWriter;
+use lambda_zero::{Config, Context, Error, Handler};
+
+#[path = "common/counting.rs"]
+mod counting;
+
+#[global_allocator]
+static GLOBAL: counting::Counting = counting::Counting;
+
+#[allow(dead_code)]
+#[path = "../examples/s3_keys.rs"]
+mod s3_keys;
+
+#[allow(dead_code)]
+#[path = "../examples/dynamodb_keys.rs"]
+mod dynamodb_keys;
+
+#[allow(dead_code)]
+#[path = "../examples/kinesis_data.rs"]
+mod kinesis_data;
+
+#[allow(dead_code)]
+#[path = "../examples/cloudwatch_logs.rs"]
+mod cloudwatch_logs;
+
+#[allow(dead_code)]
+#[path = "../examples/sqs_batch.rs"]
+mod sqs_batch;
+
+/// Counts the bytes formatted into it, keeping none: formatting `{:?}` of an event reads
+/// every member without storing anything.
+struct Sink(u64);
+
+impl fmt::Write for Sink {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.0 += s.len() as u64;
+        Ok(())
+    }
+}
+
+/// Answers the length of the event's `Debug` text, which reads every member.
+fn touch(event: &dyn fmt::Debug, out: &mut JsonWriter<'_>) -> Result<(), Error> {
+    let mut sink = Sink(0);
+    write!(sink, "{event:?}").map_err(|_| Error::function("Format", "Debug failed"))?;
+    if sink.0 < 20 {
+        return Err(Error::function("Empty", "the event read as nearly nothing"));
+    }
+    out.value(sink.0)?;
+    Ok(())
+}
+
+macro_rules! toucher {
+    ($name:ident, $event:ident) => {
+        struct $name;
+
+        impl EventHandler for $name {
+            type Event<'t, 'de>
+                = $event<'t, 'de>
+            where
+                'de: 't;
+
+            fn handle(
+                &mut self,
+                event: $event<'_, '_>,
+                out: &mut JsonWriter<'_>,
+                _: &Context<'_>,
+            ) -> Result<(), Error> {
+                // Every record must read: a mismatch shows as an `Err` item in `Debug`.
+                touch(&event, out)
+            }
+        }
+    };
+}
+
+toucher!(Sqs, SqsEvent);
+toucher!(SqsApi, SqsApiEvent);
+toucher!(Sns, SnsEvent);
+toucher!(S3, S3Event);
+toucher!(DynamoDb, DynamoDbEvent);
+toucher!(EventBridge, EventBridgeEvent);
+
+/// Kinesis: every member, and every record's data decoded into a buffer made at start-up.
+struct Kinesis(Vec<u8>);
+
+impl EventHandler for Kinesis {
+    type Event<'t, 'de>
+        = KinesisEvent<'t, 'de>
+    where
+        'de: 't;
+
+    fn handle(
+        &mut self,
+        event: KinesisEvent<'_, '_>,
+        out: &mut JsonWriter<'_>,
+        _: &Context<'_>,
+    ) -> Result<(), Error> {
+        let mut decoded = 0;
+        for record in event.records.iter() {
+            let record = record.map_err(|e| e.to_error())?;
+            let data = record.kinesis.data.decode_str_into(&mut self.0);
+            decoded += data.map_err(|e| Error::function("Data", e))?.len();
+        }
+        if decoded == 0 {
+            return Err(Error::function("Data", "nothing decoded"));
+        }
+        touch(&event, out)
+    }
+}
+
+/// CloudWatch Logs: the payload inflated, parsed and every member of it read.
+struct Logs(LogsDecoder);
+
+impl EventHandler for Logs {
+    type Event<'t, 'de>
+        = CloudWatchLogsEvent<'de>
+    where
+        'de: 't;
+
+    fn handle(
+        &mut self,
+        event: CloudWatchLogsEvent<'_>,
+        out: &mut JsonWriter<'_>,
+        _: &Context<'_>,
+    ) -> Result<(), Error> {
+        let outcome = self.0.decode(&event.aws_logs, |data| {
+            if data.log_events.iter().any(|e| e.is_err()) {
+                return Err(Error::function("Logs", "a log event did not read"));
+            }
+            touch(&data, out)
+        });
+        outcome.map_err(|e| Error::function("Logs", e))?
+    }
+}
+
+fn sample(name: &str) -> Vec<u8> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/events")
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Runs `sample` through `handler` three times, counting each invocation's allocations.
+fn check(handler: &mut dyn Handler, name: &str, ctx: &Context<'_>, failures: &mut Vec<String>) {
+    let event = sample(name);
+    for round in 0..3 {
+        let mut buf = event.clone();
+        let (result, allocs) = counting::count(|| handler.handle(&mut buf, ctx).map(<[u8]>::len));
+        if let Err(e) = result {
+            failures.push(format!("{name}: {e:?}"));
+        }
+        if allocs != 0 {
+            failures.push(format!(
+                "{name}: {allocs} allocations in invocation {round}"
+            ));
+        }
+    }
+}
+
+#[test]
+fn every_sample_through_its_typed_handler_allocates_nothing() {
+    let config = Config::default();
+    let ctx = Context::for_test("req-1", &config);
+    let mut handlers: Vec<(Box<dyn Handler>, &[&str])> = vec![
+        (Box::new(events::handler(Sqs)), &["example-sqs-event.json"]),
+        (Box::new(sqs_batch::handler()), &["example-sqs-event.json"]),
+        (
+            Box::new(events::handler(SqsApi)),
+            &["example-sqs-api-event-obj.json"],
+        ),
+        (
+            Box::new(events::handler(Sns)),
+            &[
+                "example-sns-event.json",
+                "example-sns-event-obj.json",
+                "example-cloudwatch-alarm-sns-payload-multiple-metrics.json",
+            ],
+        ),
+        (Box::new(events::handler(S3)), &["example-s3-event.json"]),
+        (Box::new(s3_keys::handler()), &["example-s3-event.json"]),
+        (
+            Box::new(events::handler(DynamoDb)),
+            &["example-dynamodb-event.json"],
+        ),
+        (
+            Box::new(dynamodb_keys::handler()),
+            &["example-dynamodb-event.json"],
+        ),
+        (
+            Box::new(events::handler(Kinesis(vec![0; 64 * 1024]))),
+            &["example-kinesis-event.json"],
+        ),
+        (
+            Box::new(kinesis_data::handler()),
+            &["example-kinesis-event.json"],
+        ),
+        (
+            Box::new(events::handler(EventBridge)),
+            &[
+                "example-eventbridge-event-obj.json",
+                "example-eventbridge-schedule.json",
+            ],
+        ),
+        (
+            Box::new(events::handler(Logs(LogsDecoder::default()))),
+            &["example-cloudwatch_logs-event.json"],
+        ),
+        (
+            Box::new(cloudwatch_logs::handler()),
+            &["example-cloudwatch_logs-event.json"],
+        ),
+    ];
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for (handler, samples) in &mut handlers {
+        for name in samples.iter() {
+            check(handler.as_mut(), name, &ctx, &mut failures);
+            checked += 1;
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+    assert_eq!(checked, 16);
+}
