@@ -17,6 +17,8 @@
 //!   `serde_json`.
 //! - [`http_event`]: arbitrary bytes as an HTTP event through `lambda_zero::http::Http`, against
 //!   a reference base64 decoder; see [`http_event`](mod@http_event).
+//! - [`events`](mod@events): arbitrary bytes as every typed event of `lambda_zero::events`, its
+//!   encoded parts decoded (base64 against the reference decoder, gzip); see [`events`](mod@events).
 //! - `json_event` and `json_writer` call `lambda_zero::__private::json` directly.
 //!
 //! Input layouts are documented on each check and built by [`seed`] for the seed corpora.
@@ -25,6 +27,7 @@ pub mod client;
 /// The counting global allocator, shared with the crate's zero-allocation tests.
 #[path = "../../tests/common/counting.rs"]
 pub mod counting;
+pub mod events;
 pub mod http_event;
 /// The vendored HTTP sample events and their sources, shared with the crate's tests.
 #[path = "../../tests/common/http_samples.rs"]
@@ -40,6 +43,7 @@ mod request_writers;
 pub use body_reader::{body_reader, BodyInput};
 pub use client::{client, ClientInput};
 pub use counting::Counting as CountingAlloc;
+pub use events::events;
 pub use http_event::http_event;
 pub use next_head::next_head;
 pub use request_writers::{request_writers, WriterInput};
@@ -160,6 +164,11 @@ mod tests {
     #[test]
     fn http_event_seeds_pass() {
         assert!(replay("http_event", super::http_event) > 50);
+    }
+
+    #[test]
+    fn events_seeds_pass() {
+        assert!(replay("events", super::events) > 10);
     }
 
     #[test]

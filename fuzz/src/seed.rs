@@ -431,6 +431,10 @@ pub fn all() -> Vec<(&'static str, String, Vec<u8>)> {
     for (name, bytes) in http_events() {
         seeds.push(("http_event", name, bytes));
     }
+    // events: every vendored sample (the typed families read theirs, the others are refused).
+    for (name, bytes) in &events {
+        seeds.push(("events", name.clone(), bytes.clone()));
+    }
     seeds
 }
 
