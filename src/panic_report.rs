@@ -9,10 +9,19 @@
 //! panicking thread). In unwinding builds nothing is posted from here; the hook is installed
 //! all the same, to write the panic message as a JSON line in JSON log mode
 //! ([`crate::log::panic`]).
+//!
+//! With several workers (Lambda Managed Instances) an abort would also end every other worker's
+//! invocation in flight. So, in `panic = "abort"` builds with more than one worker, the hook
+//! drains before it returns: the other workers answer the invocation they hold, send no
+//! further `GET /next` and stop; the hook waits until none is busy, and only then lets the
+//! process abort. An event Lambda hands an idle
+//! worker's open poll during the drain is answered too; one handed over in the instant of the
+//! abort itself is lost, as with any process exit.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::panic::{self, PanicHookInfo};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -54,8 +63,74 @@ pub(crate) fn install(endpoint: &Endpoint, addrs: &[SocketAddr]) {
         }
         if ABORTS {
             report(info);
+            drain();
         }
     }));
+}
+
+/// Workers are watched for a drain ([`watch_workers`] was called).
+static WATCHING: AtomicBool = AtomicBool::new(false);
+/// A panic hook is draining: workers answer what they hold, then stop.
+static DRAINING: AtomicBool = AtomicBool::new(false);
+/// Workers between taking an event and the acknowledgement of its answer.
+static BUSY: AtomicUsize = AtomicUsize::new(0);
+
+/// Makes a panic drain the other workers before the process aborts: called, in
+/// `panic = "abort"` builds, before several workers start.
+pub(crate) fn watch_workers() {
+    if ABORTS {
+        WATCHING.store(true, Ordering::SeqCst);
+    }
+}
+
+/// Whether workers are watched: [`worker_busy`] and [`worker_idle`] are then called around each
+/// event.
+#[inline]
+pub(crate) fn watching() -> bool {
+    ABORTS && WATCHING.load(Ordering::Relaxed)
+}
+
+/// Whether a drain has begun: an answer then goes out without a pipelined `GET /next`.
+#[inline]
+pub(crate) fn draining() -> bool {
+    watching() && DRAINING.load(Ordering::SeqCst)
+}
+
+/// This worker took an event.
+#[inline(never)]
+pub(crate) fn worker_busy() {
+    BUSY.fetch_add(1, Ordering::SeqCst);
+}
+
+/// This worker's answer is acknowledged; `polling`: a `GET /next` is outstanding. During a
+/// drain a worker with no poll outstanding stops here for good (the process is about to
+/// abort); one with a poll answers the event that may still come on it first.
+#[inline(never)]
+pub(crate) fn worker_idle(polling: bool) {
+    BUSY.fetch_sub(1, Ordering::SeqCst);
+    if !polling && DRAINING.load(Ordering::SeqCst) {
+        loop {
+            std::thread::sleep(Duration::from_secs(3600));
+        }
+    }
+}
+
+/// In the panic hook, after the panic is posted: waits until no other worker is busy.
+fn drain() {
+    if !watching() {
+        return;
+    }
+    DRAINING.store(true, Ordering::SeqCst);
+    // A worker panicking in a handler call: its invocation is answered (the hook posted its
+    // error), so it no longer counts as busy.
+    if current::with(|cur| cur.phase == Phase::Invoke) == Some(true) {
+        BUSY.fetch_sub(1, Ordering::SeqCst);
+    }
+    // A worker's handler that never returns holds the process as it would have without the
+    // panic, until Lambda's timeout for that invocation ends the environment.
+    while BUSY.load(Ordering::SeqCst) > 0 {
+        std::thread::sleep(Duration::from_millis(1));
+    }
 }
 
 /// Posts the panic as the running invocation's error (or as the init error).

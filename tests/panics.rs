@@ -63,6 +63,64 @@ fn a_panic_is_posted_before_the_process_aborts() {
     assert_eq!(server.pending(), 1, "the process stopped at the panic");
 }
 
+/// Runs the `panic = "abort"` build with two workers on `slow`, `panic`, `after` and returns
+/// its exit status: one worker holds `slow` (300 ms) while the other panics on `panic`.
+fn two_workers_one_panics(
+    server: &MockRuntimeApi,
+    bin: &std::path::Path,
+) -> std::process::ExitStatus {
+    let mut child = Command::new(bin)
+        .env_clear()
+        .envs(server.lambda_env(bin))
+        .env("AWS_LAMBDA_MAX_CONCURRENCY", "2")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("bootstrap starts");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(Instant::now() < deadline, "the bootstrap did not abort");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn with_two_workers_a_panic_lets_the_other_worker_answer_before_the_abort() {
+    // Without the drain the abort would end the `slow` invocation in flight: Lambda would see
+    // the environment exit with it unanswered.
+    let bin = build_panicking_with_abort();
+    let server = MockRuntimeApi::start().unwrap();
+    let slow = server.push_event("slow");
+    let boom = server.push_event("panic");
+    server.push_event("after");
+    let status = two_workers_one_panics(&server, &bin);
+    assert_eq!(status.signal(), Some(6), "ended by SIGABRT: {status:?}");
+    let outcomes = server.wait_outcomes(2, Duration::from_secs(5));
+    let panicked = outcomes
+        .iter()
+        .find(|o| o.request_id() == Some(boom.as_str()))
+        .unwrap_or_else(|| panic!("the panic was not posted: {outcomes:?}"));
+    assert_eq!(panicked.error_type(), Some("Function.Panic"));
+    let answered = outcomes
+        .iter()
+        .find(|o| o.request_id() == Some(slow.as_str()))
+        .unwrap_or_else(|| panic!("the slow invocation was lost: {outcomes:?}"));
+    assert_eq!(answered.body(), b"slow");
+    assert_eq!(
+        outcomes[0].request_id(),
+        Some(boom.as_str()),
+        "the panic came while `slow` was in flight (two workers): {outcomes:?}"
+    );
+    assert_eq!(
+        server.pending(),
+        1,
+        "no event is taken once the drain has begun"
+    );
+}
+
 #[test]
 fn a_bootstrap_without_the_runtime_api_exits_with_a_clear_message() {
     let bin = build_panicking_with_abort();

@@ -214,6 +214,46 @@ fn a_panicking_handler_fails_only_its_invocation() {
 }
 
 #[test]
+fn with_two_workers_a_panic_fails_only_its_invocation_and_both_workers_go_on() {
+    // With unwinding (this test's profile) a panic is caught where it happens: the worker that
+    // panicked answers `Function.Panic` and polls again, the other finishes `slow` meanwhile.
+    let server = MockRuntimeApi::start().unwrap();
+    let slow = server.push_event("slow");
+    let boom = server.push_event("panic");
+    let after = [server.push_event("a"), server.push_event("b")];
+    let rt = runtime(&server, 2).concurrency(2);
+    within(move || {
+        rt.run_with_init(|_config| {
+            Ok::<_, Error>(handler_fn(|event: &mut [u8], _ctx| {
+                match &*event {
+                    b"panic" => panic!("asked to panic"),
+                    b"slow" => std::thread::sleep(Duration::from_millis(300)),
+                    _ => {}
+                }
+                Ok(&*event)
+            }))
+        })
+    })
+    .unwrap();
+    let outcomes = server.wait_outcomes(4, WAIT);
+    assert_eq!(
+        outcomes[0].error_type(),
+        Some("Function.Panic"),
+        "the panic is answered while `slow` runs: {outcomes:?}"
+    );
+    assert_eq!(outcomes[0].request_id(), Some(boom.as_str()));
+    let body_of = |id: &str| {
+        outcomes
+            .iter()
+            .find(|o| o.request_id() == Some(id))
+            .map(|o| o.body().to_vec())
+    };
+    assert_eq!(body_of(&slow).as_deref(), Some(&b"slow"[..]));
+    assert_eq!(body_of(&after[0]).as_deref(), Some(&b"a"[..]));
+    assert_eq!(body_of(&after[1]).as_deref(), Some(&b"b"[..]));
+}
+
+#[test]
 fn a_failed_init_is_reported_to_init_error() {
     let server = MockRuntimeApi::start().unwrap();
     server.push_event("never handled");

@@ -408,6 +408,12 @@ impl<I: Io> Session<I> {
         handler: &mut H,
         pipeline: bool,
     ) -> Result<bool, RuntimeError> {
+        // Several workers, `panic = "abort"`: busy from here to the acknowledgement, so that a
+        // panic elsewhere waits for this answer before the process aborts.
+        let watched = crate::panic_report::watching();
+        if watched {
+            crate::panic_report::worker_busy();
+        }
         let head = &message.head;
         let Received {
             head_bytes,
@@ -431,7 +437,11 @@ impl<I: Io> Session<I> {
                 request_id.escape_ascii()
             ));
         }
-        let leftover = self.post(request_id, invocation_id, &reply, pipeline)?;
+        let leftover = self.post(request_id, invocation_id, &reply, pipeline);
+        if watched {
+            crate::panic_report::worker_idle(leftover.as_ref().is_ok_and(|l| l.polling));
+        }
+        let leftover = leftover?;
         // Whatever arrived after the acknowledgement is the start of the next event.
         recv.filled = 0;
         recv.reader.reset();
@@ -511,6 +521,8 @@ impl<I: Io> Session<I> {
             }
         };
         let head = head.written();
+        // A panic's drain has begun: this answer is the worker's last, with no poll behind it.
+        let pipeline = pipeline && !crate::panic_report::draining();
         let next: &[u8] = if pipeline { &bufs.next } else { &[] };
         let mut attempts = 0;
         loop {

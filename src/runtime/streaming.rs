@@ -29,6 +29,26 @@ impl<I: Io> Session<I> {
         message: &Message,
         handler: &mut H,
     ) -> Result<(), RuntimeError> {
+        // Several workers, `panic = "abort"`: busy until the acknowledgement (see
+        // `crate::panic_report`); the connection is closed after a stream, so no poll is open.
+        let watched = crate::panic_report::watching();
+        if watched {
+            crate::panic_report::worker_busy();
+        }
+        let streamed = self.stream_one(recv, message, handler);
+        if watched {
+            crate::panic_report::worker_idle(false);
+        }
+        streamed
+    }
+
+    /// [`Session::invoke_streaming`]'s work.
+    fn stream_one<H: StreamingHandler>(
+        &mut self,
+        recv: &mut Recv,
+        message: &Message,
+        handler: &mut H,
+    ) -> Result<(), RuntimeError> {
         let head = &message.head;
         recv.filled = 0;
         recv.reader.reset();

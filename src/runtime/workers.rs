@@ -29,6 +29,8 @@ where
         ));
         rt.settings.trace_id_env = false;
     }
+    // With `panic = "abort"`, a panic lets the other workers answer what they hold first.
+    crate::panic_report::watch_workers();
     let mut session = Session::new(transport, rt.settings.clone());
     session.ensure_connected()?;
     let mut handlers = Vec::with_capacity(workers as usize);
