@@ -61,7 +61,9 @@ rows+=("floor:release" "lambda_runtime:release")
 
 # first_load_end FILE: end (offset + file size) of the first LOAD segment, in bytes.
 first_load_end() {
-    readelf -lW "$1" | awk '$1 == "LOAD" { print strtonum($2) + strtonum($5); exit }'
+    local offset size
+    read -r offset size < <(readelf -lW "$1" | awk '$1 == "LOAD" { print $2, $5; exit }')
+    echo $((offset + size))
 }
 
 cold_args=()
