@@ -75,10 +75,12 @@ event_struct! {
         "ReceiptHandle" => pub receipt_handle: Option<&'de str>,
         /// The body.
         "Body" => pub body: Option<&'de str>,
-        /// MD5 of the body, hex.
-        "Md5OfBody" => pub md5_of_body: Option<&'de str>,
-        /// MD5 of the message attributes, hex.
-        "Md5OfMessageAttributes" => pub md5_of_message_attributes: Option<&'de str>,
+        /// MD5 of the body, hex (`MD5OfBody` in the SQS API's JSON, `Md5OfBody` in the
+        /// AWS sample event: both are read).
+        "MD5OfBody" | "Md5OfBody" => pub md5_of_body: Option<&'de str>,
+        /// MD5 of the message attributes, hex (`MD5OfMessageAttributes`, or
+        /// `Md5OfMessageAttributes`).
+        "MD5OfMessageAttributes" | "Md5OfMessageAttributes" => pub md5_of_message_attributes: Option<&'de str>,
         /// System attributes.
         "Attributes" => pub attributes: Map<'t, 'de, &'de str>,
         /// The sender's message attributes.
