@@ -53,6 +53,11 @@
 //! | [`kinesis`] | `KinesisEvent` (data base64-decoded on demand) | [`BatchItemFailures`] |
 //! | [`eventbridge`] | `EventBridgeEvent<D>` (CloudWatch Events; `detail` as the user's type or a [`crate::json::Value`]) | |
 //! | [`cloudwatch_logs`] | `CloudWatchLogsEvent`, `LogsDecoder` (base64 + gzip), `LogsData` | |
+//! | [`firehose`] | `KinesisFirehoseEvent` (data base64-decoded on demand) | [`firehose::FirehoseResponse`] |
+//! | [`kafka`] | `KafkaEvent` (MSK and self-managed Kafka; keys and values base64) | |
+//! | [`secretsmanager`] | `SecretsManagerSecretRotationEvent` | |
+//! | [`cloudformation`] | `CloudFormationCustomResourceRequest` (properties as a [`crate::json::Value`]) | |
+//! | [`iot_button`] | `IoTButtonEvent` | |
 //!
 //! # Interop with `aws_lambda_events`
 //!
@@ -81,11 +86,16 @@ mod encoding;
 mod response;
 pub(crate) mod view;
 
+pub mod cloudformation;
 pub mod cloudwatch_logs;
 pub mod dynamodb;
 pub mod eventbridge;
+pub mod firehose;
+pub mod iot_button;
+pub mod kafka;
 pub mod kinesis;
 pub mod s3;
+pub mod secretsmanager;
 pub mod sns;
 pub mod sqs;
 

@@ -400,3 +400,140 @@ fn mismatches_name_the_member_and_the_item() {
         assert_eq!(records.iter().count(), 0);
     });
 }
+
+#[test]
+fn firehose_sample_reads_and_the_response_writes() {
+    use super::firehose::{FirehoseResponse, KinesisFirehoseEvent, TransformResult};
+    read!(
+        KinesisFirehoseEvent<'_, '_>,
+        sample("example-kinesis-firehose-event.json"),
+        |e| {
+            let e = e.unwrap();
+            assert_eq!(e.invocation_id, Some("invoked123"));
+            assert_eq!(e.region, Some("us-west-2"));
+            assert_eq!(e.records.len(), 2);
+            let mut buf = [0u8; 64];
+            let mut out = [0u8; 256];
+            let mut w = crate::json::JsonWriter::new(&mut out);
+            let mut response = FirehoseResponse::begin(&mut w).unwrap();
+            for r in e.records.iter() {
+                let r = r.unwrap();
+                assert_eq!(r.approximate_arrival_timestamp, Some(1507217624302.0));
+                let m = r.kinesis_record_metadata.unwrap();
+                assert!(m.shard_id.unwrap().starts_with("shardId-"));
+                let data = r.data.decode_into(&mut buf).unwrap();
+                assert_eq!(data, b"Hello World");
+                response
+                    .record(r.record_id, TransformResult::Ok, data)
+                    .unwrap();
+            }
+            response.end().unwrap();
+            assert_eq!(
+                w.written(),
+                br#"{"records":[{"recordId":"record1","result":"Ok","data":"SGVsbG8gV29ybGQ="},{"recordId":"record2","result":"Ok","data":"SGVsbG8gV29ybGQ="}]}"#
+            );
+        }
+    );
+}
+
+#[test]
+fn kafka_sample_reads_records_by_partition_and_headers() {
+    use super::kafka::KafkaEvent;
+    read!(
+        KafkaEvent<'_, '_>,
+        sample("example-kafka-event.json"),
+        |e| {
+            let e = e.unwrap();
+            assert_eq!(e.event_source, Some("aws:kafka"));
+            let (partition, records) = e.records.iter().next().unwrap();
+            assert_eq!(partition, "AWSKafkaTopic-0");
+            let r = records.unwrap().iter().next().unwrap().unwrap();
+            assert_eq!(
+                (r.topic, r.partition, r.offset),
+                (Some("AWSKafkaTopic"), 0, 0)
+            );
+            assert_eq!(r.timestamp, 1595035749700);
+            let mut buf = [0u8; 64];
+            let value = r.value.unwrap().decode_str_into(&mut buf).unwrap();
+            assert_eq!(value, "8d5596b4-1813-4238-b24b-6dad8e3d1c0c");
+            let header = r.headers.iter().next().unwrap().unwrap();
+            let bytes: Vec<u8> = header
+                .get("headerKey")
+                .unwrap()
+                .unwrap()
+                .iter()
+                .map(Result::unwrap)
+                .collect();
+            assert_eq!(bytes, b"headerValue");
+        }
+    );
+    with_value(
+        r#"{"records":{"t-0":[{"partition":0,"offset":1,"timestamp":2,"headers":[{"h":[256]}]}]}}"#,
+        |v| {
+            let e = KafkaEvent::from_value(v).unwrap();
+            let records = e.records.get("t-0").unwrap().unwrap();
+            let r = records.iter().next().unwrap().unwrap();
+            assert!(r.key.is_none() && r.value.is_none());
+            let header = r.headers.iter().next().unwrap().unwrap();
+            assert!(header
+                .get("h")
+                .unwrap()
+                .unwrap()
+                .iter()
+                .next()
+                .unwrap()
+                .is_err());
+        },
+    );
+}
+
+#[test]
+fn secrets_manager_cloudformation_and_iot_button_samples_read() {
+    use super::cloudformation::CloudFormationCustomResourceRequest;
+    use super::iot_button::IoTButtonEvent;
+    use super::secretsmanager::SecretsManagerSecretRotationEvent;
+    read!(
+        SecretsManagerSecretRotationEvent<'_>,
+        sample("example-secretsmanager-secret-rotation-event.json"),
+        |e| {
+            let e = e.unwrap();
+            assert_eq!(e.step, "createSecret");
+            assert!(e.secret_id.starts_with("arn:aws:secretsmanager:"));
+            assert_eq!(
+                e.client_request_token,
+                "1ab23456-cde7-8912-34fg-h56i78j9k12l"
+            );
+            assert_eq!(e.rotation_token, None);
+        }
+    );
+    read!(
+        CloudFormationCustomResourceRequest<'_, '_>,
+        sample("example-cloudformation-custom-resource-create-request.json"),
+        |e| {
+            let e = e.unwrap();
+            assert_eq!(e.request_type, "Create");
+            assert_eq!(e.logical_resource_id, "CustomResource");
+            assert_eq!(e.resource_type, "Custom::MyCustomResourceType");
+            assert!(e.response_url.starts_with("https://cr-response-bucket."));
+            assert_eq!(e.physical_resource_id, None);
+            assert_eq!(
+                e.resource_properties
+                    .pointer("/Key3/Key4")
+                    .unwrap()
+                    .as_str(),
+                Some("map")
+            );
+            assert!(e.old_resource_properties.is_null());
+        }
+    );
+    read!(
+        IoTButtonEvent<'_>,
+        sample("example-iot_button-event.json"),
+        |e| {
+            let e = e.unwrap();
+            assert_eq!(e.serial_number, Some("ABCDEFG12345"));
+            assert_eq!(e.click_type, Some("SINGLE"));
+            assert_eq!(e.battery_voltage, Some("2000 mV"));
+        }
+    );
+}

@@ -187,6 +187,7 @@ macro_rules! integers {
 integers! {
     u64 => as_u64, "an unsigned integer";
     u32 => as_u64, "an unsigned 32-bit integer";
+    u8 => as_u64, "a byte (0 to 255)";
     i64 => as_i64, "an integer";
     i32 => as_i64, "a 32-bit integer";
 }
