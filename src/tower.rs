@@ -617,10 +617,13 @@ const QUERY_KEEP: &[u8] = b"-._~!$&'()*+,;=:@/?%";
 const FORM_KEEP: &[u8] = b"-._*";
 
 /// Appends `text` to `out`, percent-encoding every byte that is neither an ASCII letter or
-/// digit nor in `keep`.
+/// digit nor in `keep` (a space as `+` in form encoding, as `lambda_http` writes it).
 fn encode(out: &mut String, text: &str, keep: &[u8]) {
+    let form = core::ptr::eq(keep, FORM_KEEP);
     for &b in text.as_bytes() {
-        if b.is_ascii_alphanumeric() || keep.contains(&b) {
+        if form && b == b' ' {
+            out.push('+');
+        } else if b.is_ascii_alphanumeric() || keep.contains(&b) {
             out.push(b as char);
         } else {
             let _ = write!(out, "%{b:02X}");
