@@ -26,6 +26,8 @@ use lambda_zero::{Config, Context, Handler};
 #[path = "../../../examples/http_echo.rs"]
 mod echo;
 
+pub mod axum_app;
+
 /// The repository's sample events.
 pub fn events_dir() -> PathBuf {
     std::env::var_os("LZ_EVENTS_DIR")
