@@ -15,6 +15,8 @@ use std::path::Path;
 use lambda_zero::events::cloudwatch_logs::{CloudWatchLogsEvent, LogsDecoder};
 use lambda_zero::events::dynamodb::DynamoDbEvent;
 use lambda_zero::events::eventbridge::EventBridgeEvent;
+use lambda_zero::events::firehose::KinesisFirehoseEvent;
+use lambda_zero::events::kafka::KafkaEvent;
 use lambda_zero::events::kinesis::KinesisEvent;
 use lambda_zero::events::s3::S3Event;
 use lambda_zero::events::sns::SnsEvent;
@@ -100,6 +102,39 @@ toucher!(Sns, SnsEvent);
 toucher!(S3, S3Event);
 toucher!(DynamoDb, DynamoDbEvent);
 toucher!(EventBridge, EventBridgeEvent);
+toucher!(Firehose, KinesisFirehoseEvent);
+toucher!(Kafka, KafkaEvent);
+
+/// Secrets Manager, CloudFormation, IoT button: one handler each, reading every member.
+macro_rules! toucher_de {
+    ($name:ident, $event:ident) => {
+        struct $name;
+
+        impl EventHandler for $name {
+            type Event<'t, 'de>
+                = $event<'de>
+            where
+                'de: 't;
+
+            fn handle(
+                &mut self,
+                event: $event<'_>,
+                out: &mut JsonWriter<'_>,
+                _: &Context<'_>,
+            ) -> Result<(), Error> {
+                touch(&event, out)
+            }
+        }
+    };
+}
+
+use lambda_zero::events::cloudformation::CloudFormationCustomResourceRequest;
+use lambda_zero::events::iot_button::IoTButtonEvent;
+use lambda_zero::events::secretsmanager::SecretsManagerSecretRotationEvent;
+
+toucher_de!(SecretsManager, SecretsManagerSecretRotationEvent);
+toucher_de!(IoTButton, IoTButtonEvent);
+toucher!(CloudFormation, CloudFormationCustomResourceRequest);
 
 /// Kinesis: every member, and every record's data decoded into a buffer made at start-up.
 struct Kinesis(Vec<u8>);
@@ -223,6 +258,26 @@ fn every_sample_through_its_typed_handler_allocates_nothing() {
             ],
         ),
         (
+            Box::new(events::handler(Firehose)),
+            &["example-kinesis-firehose-event.json"],
+        ),
+        (
+            Box::new(events::handler(Kafka)),
+            &["example-kafka-event.json"],
+        ),
+        (
+            Box::new(events::handler(SecretsManager)),
+            &["example-secretsmanager-secret-rotation-event.json"],
+        ),
+        (
+            Box::new(events::handler(CloudFormation)),
+            &["example-cloudformation-custom-resource-create-request.json"],
+        ),
+        (
+            Box::new(events::handler(IoTButton)),
+            &["example-iot_button-event.json"],
+        ),
+        (
             Box::new(events::handler(Logs(LogsDecoder::default()))),
             &["example-cloudwatch_logs-event.json"],
         ),
@@ -240,5 +295,5 @@ fn every_sample_through_its_typed_handler_allocates_nothing() {
         }
     }
     assert!(failures.is_empty(), "{failures:#?}");
-    assert_eq!(checked, 16);
+    assert_eq!(checked, 21);
 }

@@ -1,10 +1,12 @@
 //! The `events` check: arbitrary bytes as every typed event of `lambda_zero::events`.
+//! (SQS, SQS API, SNS, S3, DynamoDB Streams, Kinesis, Firehose, Kafka, EventBridge, CloudWatch
+//! Logs, Secrets Manager, CloudFormation, IoT button).
 //!
 //! The bytes are parsed once (a syntax error is a clean error) and read as each event type;
 //! whatever reads is walked whole (its `Debug` reaches every record, map and sequence, and
 //! formats every mismatch), and every encoded part is decoded: S3 keys (the output is never
 //! longer than the key, and a key with no `+` or `%` decodes to itself), Kinesis data and
-//! DynamoDB `B` values (a success agrees with the reference base64 decoder of
+//! DynamoDB `B` values, Firehose data, Kafka keys and values (a success agrees with the reference base64 decoder of
 //! `src/reference.rs`; text the reference refuses is refused), CloudWatch Logs payloads
 //! (inflated and parsed, or refused with an error). The input is also inflated as a gzip
 //! payload itself, base64-encoded by `JsonWriter::base64`. Asserts: no panic.
@@ -12,11 +14,16 @@
 use std::cell::RefCell;
 use std::fmt::{self, Write as _};
 
+use lambda_zero::events::cloudformation::CloudFormationCustomResourceRequest;
 use lambda_zero::events::cloudwatch_logs::{AwsLogs, CloudWatchLogsEvent, LogsDecoder};
 use lambda_zero::events::dynamodb::{AttributeValue, DynamoDbEvent};
 use lambda_zero::events::eventbridge::EventBridgeEvent;
+use lambda_zero::events::firehose::KinesisFirehoseEvent;
+use lambda_zero::events::iot_button::IoTButtonEvent;
+use lambda_zero::events::kafka::KafkaEvent;
 use lambda_zero::events::kinesis::KinesisEvent;
 use lambda_zero::events::s3::S3Event;
+use lambda_zero::events::secretsmanager::SecretsManagerSecretRotationEvent;
 use lambda_zero::events::sns::SnsEvent;
 use lambda_zero::events::sqs::{SqsApiEvent, SqsEvent};
 use lambda_zero::events::{url_decode, Base64, FromValue};
@@ -146,6 +153,23 @@ pub fn events(data: &[u8]) {
             walk::<SqsApiEvent<'_, '_>>(v);
             walk::<SnsEvent<'_, '_>>(v);
             walk::<EventBridgeEvent<'_, '_>>(v);
+            walk::<SecretsManagerSecretRotationEvent<'_>>(v);
+            walk::<CloudFormationCustomResourceRequest<'_, '_>>(v);
+            walk::<IoTButtonEvent<'_>>(v);
+            if let Some(e) = walk::<KinesisFirehoseEvent<'_, '_>>(v) {
+                for r in e.records.iter().flatten() {
+                    check_base64(r.data, buf);
+                }
+            }
+            if let Some(e) = walk::<KafkaEvent<'_, '_>>(v) {
+                for (_, records) in e.records.iter() {
+                    for r in records.into_iter().flatten().flatten() {
+                        for part in [r.key, r.value].into_iter().flatten() {
+                            check_base64(part, buf);
+                        }
+                    }
+                }
+            }
             if let Some(e) = walk::<S3Event<'_, '_>>(v) {
                 for r in e.records.iter().flatten() {
                     check_key(r.s3.object.key.unwrap_or(""), buf);
