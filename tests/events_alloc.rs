@@ -136,6 +136,35 @@ toucher_de!(SecretsManager, SecretsManagerSecretRotationEvent);
 toucher_de!(IoTButton, IoTButtonEvent);
 toucher!(CloudFormation, CloudFormationCustomResourceRequest);
 
+use lambda_zero::events::cognito::{
+    respond, CognitoEventUserPoolsPreSignup, CognitoEventUserPoolsPreTokenGenV2,
+};
+use lambda_zero::events::WithJson;
+
+toucher!(PreTokenGen, CognitoEventUserPoolsPreTokenGenV2);
+
+/// Pre sign-up: every member read, then the event written back with a new `response`.
+struct PreSignup;
+
+impl EventHandler for PreSignup {
+    type Event<'t, 'de>
+        = WithJson<'t, 'de, CognitoEventUserPoolsPreSignup<'t, 'de>>
+    where
+        'de: 't;
+
+    fn handle(
+        &mut self,
+        event: Self::Event<'_, '_>,
+        out: &mut JsonWriter<'_>,
+        _: &Context<'_>,
+    ) -> Result<(), Error> {
+        let mut sink = Sink(0);
+        write!(sink, "{:?}", event.typed).map_err(|_| Error::function("Format", "Debug failed"))?;
+        respond(out, event.json, |r| r.field("autoConfirmUser", sink.0 > 20))?;
+        Ok(())
+    }
+}
+
 /// Kinesis: every member, and every record's data decoded into a buffer made at start-up.
 struct Kinesis(Vec<u8>);
 
@@ -278,6 +307,14 @@ fn every_sample_through_its_typed_handler_allocates_nothing() {
             &["example-iot_button-event.json"],
         ),
         (
+            Box::new(events::handler(PreSignup)),
+            &["example-cognito-event-userpools-presignup.json"],
+        ),
+        (
+            Box::new(events::handler(PreTokenGen)),
+            &["example-cognito-event-userpools-pretokengen-v2.json"],
+        ),
+        (
             Box::new(events::handler(Logs(LogsDecoder::default()))),
             &["example-cloudwatch_logs-event.json"],
         ),
@@ -295,5 +332,5 @@ fn every_sample_through_its_typed_handler_allocates_nothing() {
         }
     }
     assert!(failures.is_empty(), "{failures:#?}");
-    assert_eq!(checked, 21);
+    assert_eq!(checked, 23);
 }

@@ -1,6 +1,7 @@
 //! The `events` check: arbitrary bytes as every typed event of `lambda_zero::events`.
 //! (SQS, SQS API, SNS, S3, DynamoDB Streams, Kinesis, Firehose, Kafka, EventBridge, CloudWatch
-//! Logs, Secrets Manager, CloudFormation, IoT button).
+//! Logs, Secrets Manager, CloudFormation, IoT button, Cognito pre sign-up and pre token
+//! generation V2, whose `respond` output must parse back as JSON).
 //!
 //! The bytes are parsed once (a syntax error is a clean error) and read as each event type;
 //! whatever reads is walked whole (its `Debug` reaches every record, map and sequence, and
@@ -16,6 +17,9 @@ use std::fmt::{self, Write as _};
 
 use lambda_zero::events::cloudformation::CloudFormationCustomResourceRequest;
 use lambda_zero::events::cloudwatch_logs::{AwsLogs, CloudWatchLogsEvent, LogsDecoder};
+use lambda_zero::events::cognito::{
+    respond, CognitoEventUserPoolsPreSignup, CognitoEventUserPoolsPreTokenGenV2,
+};
 use lambda_zero::events::dynamodb::{AttributeValue, DynamoDbEvent};
 use lambda_zero::events::eventbridge::EventBridgeEvent;
 use lambda_zero::events::firehose::KinesisFirehoseEvent;
@@ -156,6 +160,17 @@ pub fn events(data: &[u8]) {
             walk::<SecretsManagerSecretRotationEvent<'_>>(v);
             walk::<CloudFormationCustomResourceRequest<'_, '_>>(v);
             walk::<IoTButtonEvent<'_>>(v);
+            walk::<CognitoEventUserPoolsPreTokenGenV2<'_, '_>>(v);
+            if walk::<CognitoEventUserPoolsPreSignup<'_, '_>>(v).is_some() {
+                // The event written back with a response parses as JSON (or does not fit).
+                let mut w = JsonWriter::new(&mut buf[..]);
+                if respond(&mut w, v, |r| r.field("autoConfirmUser", true)).is_ok() {
+                    let mut copy = w.written().to_vec();
+                    assert!(Parser::new(Limits::strict(copy.len().max(1), 0))
+                        .with_value(&mut copy, |_| ())
+                        .is_ok());
+                }
+            }
             if let Some(e) = walk::<KinesisFirehoseEvent<'_, '_>>(v) {
                 for r in e.records.iter().flatten() {
                     check_base64(r.data, buf);

@@ -58,6 +58,7 @@
 //! | [`secretsmanager`] | `SecretsManagerSecretRotationEvent` | |
 //! | [`cloudformation`] | `CloudFormationCustomResourceRequest` (properties as a [`crate::json::Value`]) | |
 //! | [`iot_button`] | `IoTButtonEvent` | |
+//! | [`cognito`] | `CognitoEventUserPoolsPreSignup`, `CognitoEventUserPoolsPreTokenGenV2` (read as [`WithJson`]) | [`cognito::respond`] |
 //!
 //! # Interop with `aws_lambda_events`
 //!
@@ -88,6 +89,7 @@ pub(crate) mod view;
 
 pub mod cloudformation;
 pub mod cloudwatch_logs;
+pub mod cognito;
 pub mod dynamodb;
 pub mod eventbridge;
 pub mod firehose;
@@ -106,7 +108,7 @@ use core::fmt;
 
 pub use encoding::{url_decode, Base64, DecodeFailure};
 pub use response::BatchItemFailures;
-pub use view::{FromValue, Map, MapIter, Mismatch, Seq, SeqIter, Serde};
+pub use view::{FromValue, Map, MapIter, Mismatch, Seq, SeqIter, Serde, WithJson};
 
 use crate::json::{Json, JsonHandler, JsonWriter, Limits, Value};
 use crate::{Context, Error};

@@ -537,3 +537,75 @@ fn secrets_manager_cloudformation_and_iot_button_samples_read() {
         }
     );
 }
+
+#[test]
+fn cognito_samples_read_and_the_response_replaces_only_response() {
+    use super::cognito::{
+        respond, CognitoEventUserPoolsPreSignup, CognitoEventUserPoolsPreTokenGenV2,
+    };
+    use super::WithJson;
+    read!(
+        WithJson<'_, '_, CognitoEventUserPoolsPreSignup<'_, '_>>,
+        sample("example-cognito-event-userpools-presignup.json"),
+        |e| {
+            let e = e.unwrap();
+            let t = e.typed;
+            assert_eq!(t.trigger_source, "PreSignUp_SignUp");
+            assert_eq!(t.user_name, Some("<userName>"));
+            assert_eq!(
+                t.caller_context.unwrap().client_id,
+                Some("<apps client id>")
+            );
+            assert_eq!(
+                t.request.user_attributes.get("email").unwrap().unwrap(),
+                "<email>"
+            );
+            assert_eq!(t.request.validation_data.len(), 2);
+            let r = t.response.unwrap();
+            assert_eq!(r.auto_confirm_user, Some(false));
+            assert_eq!(r.auto_verify_email, Some(true));
+            let mut buf = [0u8; 2048];
+            let mut w = crate::json::JsonWriter::new(&mut buf);
+            respond(&mut w, e.json, |r| r.field("autoConfirmUser", true)).unwrap();
+            let mut expected: serde_json::Value =
+                serde_json::from_slice(&sample("example-cognito-event-userpools-presignup.json"))
+                    .unwrap();
+            expected["response"] = serde_json::json!({"autoConfirmUser": true});
+            let written: serde_json::Value = serde_json::from_slice(w.written()).unwrap();
+            assert_eq!(written, expected);
+        }
+    );
+    read!(
+        CognitoEventUserPoolsPreTokenGenV2<'_, '_>,
+        sample("example-cognito-event-userpools-pretokengen-v2.json"),
+        |e| {
+            let e = e.unwrap();
+            assert_eq!(e.trigger_source, "TokenGeneration_HostedAuth");
+            let scopes: Vec<&str> = e.request.scopes.iter().map(Result::unwrap).collect();
+            assert_eq!(scopes, ["scope-1", "scope-2"]);
+            let groups = e.request.group_configuration.unwrap();
+            assert_eq!(groups.groups_to_override.len(), 3);
+            assert_eq!(
+                groups.preferred_role,
+                Some("arn:aws:iam::XXXXXXXXXXX:role/sns_caller")
+            );
+            let claims = e
+                .response
+                .pointer("/claimsAndScopeOverrideDetails/accessTokenGeneration/scopesToAdd");
+            assert_eq!(claims.unwrap().len(), 2);
+        }
+    );
+    // An event without `response` gets one.
+    with_value(
+        r#"{"triggerSource":"PreSignUp_SignUp","request":{}}"#,
+        |v| {
+            let mut buf = [0u8; 256];
+            let mut w = crate::json::JsonWriter::new(&mut buf);
+            respond(&mut w, v, |_| Ok(())).unwrap();
+            assert_eq!(
+                w.written(),
+                br#"{"triggerSource":"PreSignUp_SignUp","request":{},"response":{}}"#
+            );
+        },
+    );
+}

@@ -456,6 +456,26 @@ impl<'t, 'de, T: Deserialize<'de>> FromValue<'t, 'de> for Serde<T> {
     }
 }
 
+/// An event read as `T` that keeps its JSON too: for responses written from the event (the
+/// Cognito triggers' [`respond`](crate::events::cognito::respond)) or members the type does
+/// not have.
+#[derive(Clone, Copy, Debug)]
+pub struct WithJson<'t, 'de, T> {
+    /// The event as `T`.
+    pub typed: T,
+    /// The event as JSON.
+    pub json: Value<'t, 'de>,
+}
+
+impl<'t, 'de, T: FromValue<'t, 'de>> FromValue<'t, 'de> for WithJson<'t, 'de, T> {
+    fn from_value(value: Value<'t, 'de>) -> Result<Self, Mismatch> {
+        Ok(WithJson {
+            typed: T::from_value(value)?,
+            json: value,
+        })
+    }
+}
+
 /// Reads `T` from `value`, naming `owner.field` in an error; an absent member (`None`) reads as
 /// [`FromValue::missing`] or fails as missing. Used by the generated readers of every event
 /// type.
@@ -477,7 +497,7 @@ pub fn member<'t, 'de, T: FromValue<'t, 'de>>(
 macro_rules! event_struct {
     (
         $(#[$meta:meta])*
-        pub struct $name:ident<$($lt:lifetime),*> {
+        pub struct $name:ident $(<$($lt:lifetime),*>)? {
             $(
                 $(#[$fmeta:meta])*
                 $json:literal $(| $alt:literal)* => pub $field:ident : $ty:ty
@@ -486,14 +506,14 @@ macro_rules! event_struct {
     ) => {
         $(#[$meta])*
         #[derive(Clone, Copy, Debug)]
-        pub struct $name<$($lt),*> {
+        pub struct $name<$($($lt),*)?> {
             $(
                 $(#[$fmeta])*
                 pub $field: $ty,
             )*
         }
 
-        impl<'t, 'de> $crate::events::FromValue<'t, 'de> for $name<$($lt),*> {
+        impl<'t, 'de> $crate::events::FromValue<'t, 'de> for $name<$($($lt),*)?> {
             #[allow(unused_variables, unused_mut)]
             fn from_value(
                 value: $crate::json::Value<'t, 'de>,
