@@ -55,6 +55,6 @@ pub use handler::{
 pub(crate) use block_on::{prepare_thread, OnThisThread};
 // The bridge of feature `tower` drives a service's future as the drivers drive a handler's.
 #[cfg(feature = "tower")]
-pub(crate) use block_on::until_deadline;
-#[cfg(feature = "tower")]
 pub(crate) use self::tokio::until_deadline as until_deadline_on_tokio;
+#[cfg(feature = "tower")]
+pub(crate) use block_on::until_deadline;

@@ -117,7 +117,10 @@ fn current_thread() -> std::io::Result<tokio::runtime::Runtime> {
 /// Awaits `future` until it finishes or the invocation's deadline is near ([`give_up_at`]),
 /// when it is dropped and the invocation fails with `Function.Timeout`. The clock is read and
 /// the timer set only once the future has had to wait.
-pub(crate) async fn until_deadline<F: Future>(future: F, ctx: &Context<'_>) -> Result<F::Output, Error> {
+pub(crate) async fn until_deadline<F: Future>(
+    future: F,
+    ctx: &Context<'_>,
+) -> Result<F::Output, Error> {
     let mut future = pin!(future);
     if let Poll::Ready(output) = poll_fn(|cx| Poll::Ready(future.as_mut().poll(cx))).await {
         return Ok(output);
