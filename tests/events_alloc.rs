@@ -143,6 +143,16 @@ use lambda_zero::events::WithJson;
 
 toucher!(PreTokenGen, CognitoEventUserPoolsPreTokenGenV2);
 
+use lambda_zero::events::authorizer::{
+    ApiGatewayCustomAuthorizerRequestTypeRequest, ApiGatewayV2CustomAuthorizerV2Request,
+};
+
+toucher!(
+    RequestAuthorizer,
+    ApiGatewayCustomAuthorizerRequestTypeRequest
+);
+toucher!(HttpApiAuthorizer, ApiGatewayV2CustomAuthorizerV2Request);
+
 /// Pre sign-up: every member read, then the event written back with a new `response`.
 struct PreSignup;
 
@@ -307,6 +317,14 @@ fn every_sample_through_its_typed_handler_allocates_nothing() {
             &["example-iot_button-event.json"],
         ),
         (
+            Box::new(events::handler(RequestAuthorizer)),
+            &["example-apigw-custom-auth-request-type-request.json"],
+        ),
+        (
+            Box::new(events::handler(HttpApiAuthorizer)),
+            &["example-apigw-v2-custom-authorizer-v2-request.json"],
+        ),
+        (
             Box::new(events::handler(PreSignup)),
             &["example-cognito-event-userpools-presignup.json"],
         ),
@@ -332,5 +350,5 @@ fn every_sample_through_its_typed_handler_allocates_nothing() {
         }
     }
     assert!(failures.is_empty(), "{failures:#?}");
-    assert_eq!(checked, 23);
+    assert_eq!(checked, 25);
 }

@@ -1,7 +1,7 @@
 //! The `events` check: arbitrary bytes as every typed event of `lambda_zero::events`.
 //! (SQS, SQS API, SNS, S3, DynamoDB Streams, Kinesis, Firehose, Kafka, EventBridge, CloudWatch
 //! Logs, Secrets Manager, CloudFormation, IoT button, Cognito pre sign-up and pre token
-//! generation V2, whose `respond` output must parse back as JSON).
+//! generation V2, whose `respond` output must parse back as JSON, API Gateway authorizers).
 //!
 //! The bytes are parsed once (a syntax error is a clean error) and read as each event type;
 //! whatever reads is walked whole (its `Debug` reaches every record, map and sequence, and
@@ -15,6 +15,10 @@
 use std::cell::RefCell;
 use std::fmt::{self, Write as _};
 
+use lambda_zero::events::authorizer::{
+    ApiGatewayCustomAuthorizerRequest, ApiGatewayCustomAuthorizerRequestTypeRequest,
+    ApiGatewayV2CustomAuthorizerV2Request,
+};
 use lambda_zero::events::cloudformation::CloudFormationCustomResourceRequest;
 use lambda_zero::events::cloudwatch_logs::{AwsLogs, CloudWatchLogsEvent, LogsDecoder};
 use lambda_zero::events::cognito::{
@@ -160,6 +164,9 @@ pub fn events(data: &[u8]) {
             walk::<SecretsManagerSecretRotationEvent<'_>>(v);
             walk::<CloudFormationCustomResourceRequest<'_, '_>>(v);
             walk::<IoTButtonEvent<'_>>(v);
+            walk::<ApiGatewayCustomAuthorizerRequest<'_>>(v);
+            walk::<ApiGatewayCustomAuthorizerRequestTypeRequest<'_, '_>>(v);
+            walk::<ApiGatewayV2CustomAuthorizerV2Request<'_, '_>>(v);
             walk::<CognitoEventUserPoolsPreTokenGenV2<'_, '_>>(v);
             if walk::<CognitoEventUserPoolsPreSignup<'_, '_>>(v).is_some() {
                 // The event written back with a response parses as JSON (or does not fit).

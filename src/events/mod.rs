@@ -58,6 +58,7 @@
 //! | [`secretsmanager`] | `SecretsManagerSecretRotationEvent` | |
 //! | [`cloudformation`] | `CloudFormationCustomResourceRequest` (properties as a [`crate::json::Value`]) | |
 //! | [`iot_button`] | `IoTButtonEvent` | |
+//! | [`authorizer`] | API Gateway TOKEN / REQUEST and HTTP API authorizer requests | [`authorizer::write_policy`], [`authorizer::write_simple`] |
 //! | [`cognito`] | `CognitoEventUserPoolsPreSignup`, `CognitoEventUserPoolsPreTokenGenV2` (read as [`WithJson`]) | [`cognito::respond`] |
 //!
 //! # Interop with `aws_lambda_events`
@@ -87,6 +88,7 @@ mod encoding;
 mod response;
 pub(crate) mod view;
 
+pub mod authorizer;
 pub mod cloudformation;
 pub mod cloudwatch_logs;
 pub mod cognito;

@@ -609,3 +609,63 @@ fn cognito_samples_read_and_the_response_replaces_only_response() {
         },
     );
 }
+
+#[test]
+fn authorizer_samples_read_and_the_answers_write() {
+    use super::authorizer::{
+        write_policy, write_simple, ApiGatewayCustomAuthorizerRequest,
+        ApiGatewayCustomAuthorizerRequestTypeRequest, ApiGatewayV2CustomAuthorizerV2Request,
+        Effect,
+    };
+    read!(
+        ApiGatewayCustomAuthorizerRequestTypeRequest<'_, '_>,
+        sample("example-apigw-custom-auth-request-type-request.json"),
+        |e| {
+            let e = e.unwrap();
+            assert_eq!(e.type_, Some("REQUEST"));
+            assert!(e.method_arn.ends_with("/test/GET/request"));
+            assert_eq!(e.http_method, Some("GET"));
+            assert!(!e.headers.is_empty() && !e.multi_value_headers.is_empty());
+            for (_, values) in e.multi_value_headers.iter() {
+                assert!(values.unwrap().iter().all(|v| v.is_ok()));
+            }
+            assert!(e.request_context.get("accountId").is_some());
+        }
+    );
+    read!(
+        ApiGatewayV2CustomAuthorizerV2Request<'_, '_>,
+        sample("example-apigw-v2-custom-authorizer-v2-request.json"),
+        |e| {
+            let e = e.unwrap();
+            assert_eq!(e.version, Some("2.0"));
+            assert_eq!(e.route_key, Some("$default"));
+            assert_eq!(e.raw_path, Some("/my/path"));
+            assert!(!e.identity_source.is_empty() && !e.cookies.is_empty());
+            assert!(e.headers.iter().all(|(_, v)| v.is_ok()));
+        }
+    );
+    with_value(
+        r#"{"type":"TOKEN","authorizationToken":"allow","methodArn":"arn:m"}"#,
+        |v| {
+            let e = ApiGatewayCustomAuthorizerRequest::from_value(v).unwrap();
+            assert_eq!(
+                (e.authorization_token, e.method_arn),
+                (Some("allow"), "arn:m")
+            );
+            let mut buf = [0u8; 512];
+            let mut w = crate::json::JsonWriter::new(&mut buf);
+            write_policy(&mut w, "me", Effect::Deny, &[e.method_arn], |_| Ok(())).unwrap();
+            assert_eq!(
+            w.written(),
+            &br#"{"principalId":"me","policyDocument":{"Version":"2012-10-17","Statement":[{"Action":"execute-api:Invoke","Effect":"Deny","Resource":["arn:m"]}]},"context":{}}"#[..]
+        );
+        },
+    );
+    let mut buf = [0u8; 128];
+    let mut w = crate::json::JsonWriter::new(&mut buf);
+    write_simple(&mut w, true, |c| c.field("user", "ada")).unwrap();
+    assert_eq!(
+        w.written(),
+        br#"{"isAuthorized":true,"context":{"user":"ada"}}"#
+    );
+}
