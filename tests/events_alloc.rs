@@ -153,6 +153,12 @@ toucher!(
 );
 toucher!(HttpApiAuthorizer, ApiGatewayV2CustomAuthorizerV2Request);
 
+use lambda_zero::events::s3_object_lambda::S3ObjectLambdaEvent;
+use lambda_zero::events::ses::SimpleEmailEvent;
+
+toucher!(Ses, SimpleEmailEvent);
+toucher!(S3ObjectLambda, S3ObjectLambdaEvent);
+
 /// Pre sign-up: every member read, then the event written back with a new `response`.
 struct PreSignup;
 
@@ -317,6 +323,14 @@ fn every_sample_through_its_typed_handler_allocates_nothing() {
             &["example-iot_button-event.json"],
         ),
         (
+            Box::new(events::handler(Ses)),
+            &["example-ses-s3-event.json"],
+        ),
+        (
+            Box::new(events::handler(S3ObjectLambda)),
+            &["example-s3-object-lambda-event-get-object-assumed-role.json"],
+        ),
+        (
             Box::new(events::handler(RequestAuthorizer)),
             &["example-apigw-custom-auth-request-type-request.json"],
         ),
@@ -350,5 +364,5 @@ fn every_sample_through_its_typed_handler_allocates_nothing() {
         }
     }
     assert!(failures.is_empty(), "{failures:#?}");
-    assert_eq!(checked, 25);
+    assert_eq!(checked, 27);
 }

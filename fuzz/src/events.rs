@@ -1,7 +1,8 @@
 //! The `events` check: arbitrary bytes as every typed event of `lambda_zero::events`.
 //! (SQS, SQS API, SNS, S3, DynamoDB Streams, Kinesis, Firehose, Kafka, EventBridge, CloudWatch
 //! Logs, Secrets Manager, CloudFormation, IoT button, Cognito pre sign-up and pre token
-//! generation V2, whose `respond` output must parse back as JSON, API Gateway authorizers).
+//! generation V2, whose `respond` output must parse back as JSON, API Gateway authorizers, SES,
+//! S3 Object Lambda).
 //!
 //! The bytes are parsed once (a syntax error is a clean error) and read as each event type;
 //! whatever reads is walked whole (its `Debug` reaches every record, map and sequence, and
@@ -31,7 +32,9 @@ use lambda_zero::events::iot_button::IoTButtonEvent;
 use lambda_zero::events::kafka::KafkaEvent;
 use lambda_zero::events::kinesis::KinesisEvent;
 use lambda_zero::events::s3::S3Event;
+use lambda_zero::events::s3_object_lambda::S3ObjectLambdaEvent;
 use lambda_zero::events::secretsmanager::SecretsManagerSecretRotationEvent;
+use lambda_zero::events::ses::SimpleEmailEvent;
 use lambda_zero::events::sns::SnsEvent;
 use lambda_zero::events::sqs::{SqsApiEvent, SqsEvent};
 use lambda_zero::events::{url_decode, Base64, FromValue};
@@ -164,6 +167,8 @@ pub fn events(data: &[u8]) {
             walk::<SecretsManagerSecretRotationEvent<'_>>(v);
             walk::<CloudFormationCustomResourceRequest<'_, '_>>(v);
             walk::<IoTButtonEvent<'_>>(v);
+            walk::<SimpleEmailEvent<'_, '_>>(v);
+            walk::<S3ObjectLambdaEvent<'_, '_>>(v);
             walk::<ApiGatewayCustomAuthorizerRequest<'_>>(v);
             walk::<ApiGatewayCustomAuthorizerRequestTypeRequest<'_, '_>>(v);
             walk::<ApiGatewayV2CustomAuthorizerV2Request<'_, '_>>(v);

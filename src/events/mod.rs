@@ -59,6 +59,8 @@
 //! | [`cloudformation`] | `CloudFormationCustomResourceRequest` (properties as a [`crate::json::Value`]) | |
 //! | [`iot_button`] | `IoTButtonEvent` | |
 //! | [`authorizer`] | API Gateway TOKEN / REQUEST and HTTP API authorizer requests | [`authorizer::write_policy`], [`authorizer::write_simple`] |
+//! | [`ses`] | `SimpleEmailEvent` (mail, headers, receipt, verdicts) | |
+//! | [`s3_object_lambda`] | `S3ObjectLambdaEvent` | |
 //! | [`cognito`] | `CognitoEventUserPoolsPreSignup`, `CognitoEventUserPoolsPreTokenGenV2` (read as [`WithJson`]) | [`cognito::respond`] |
 //!
 //! # Interop with `aws_lambda_events`
@@ -99,7 +101,9 @@ pub mod iot_button;
 pub mod kafka;
 pub mod kinesis;
 pub mod s3;
+pub mod s3_object_lambda;
 pub mod secretsmanager;
+pub mod ses;
 pub mod sns;
 pub mod sqs;
 

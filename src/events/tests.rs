@@ -669,3 +669,61 @@ fn authorizer_samples_read_and_the_answers_write() {
         br#"{"isAuthorized":true,"context":{"user":"ada"}}"#
     );
 }
+
+#[test]
+fn ses_and_s3_object_lambda_samples_read() {
+    use super::s3_object_lambda::S3ObjectLambdaEvent;
+    use super::ses::SimpleEmailEvent;
+    read!(
+        SimpleEmailEvent<'_, '_>,
+        sample("example-ses-s3-event.json"),
+        |e| {
+            let r = e.unwrap().records.iter().next().unwrap().unwrap();
+            assert_eq!(r.event_source, Some("aws:ses"));
+            let mail = r.ses.mail;
+            assert_eq!(mail.message_id, Some("d6iitobk75ur44p8kdnnp7g2n800"));
+            assert_eq!(mail.headers_truncated, Some(false));
+            let subject = mail
+                .headers
+                .iter()
+                .map(Result::unwrap)
+                .find(|h| h.name == Some("Subject"));
+            assert_eq!(subject.unwrap().value, Some("Example subject"));
+            let common = mail.common_headers.unwrap();
+            assert_eq!(
+                common.from.iter().next().unwrap().unwrap(),
+                "sender@example.com"
+            );
+            let receipt = r.ses.receipt;
+            assert_eq!(receipt.processing_time_millis, Some(406));
+            assert_eq!(receipt.spam_verdict.unwrap().status, Some("PASS"));
+            assert_eq!(receipt.dmarc_policy, Some("reject"));
+            let action = receipt.action.unwrap();
+            assert_eq!(
+                (action.type_, action.bucket_name),
+                (Some("S3"), Some("my-S3-bucket"))
+            );
+        }
+    );
+    read!(
+        S3ObjectLambdaEvent<'_, '_>,
+        sample("example-s3-object-lambda-event-get-object-assumed-role.json"),
+        |e| {
+            let e = e.unwrap();
+            assert_eq!(e.x_amz_request_id, Some("requestId"));
+            let ctx = e.get_object_context.unwrap();
+            assert_eq!(
+                (ctx.output_route, ctx.output_token),
+                ("io-use1-001", "OutputToken")
+            );
+            assert_eq!(e.configuration.unwrap().payload, Some("{}"));
+            let request = e.user_request.unwrap();
+            assert_eq!(
+                request.headers.get("Accept-Encoding").unwrap().unwrap(),
+                "identity"
+            );
+            assert_eq!(e.user_identity.get_str("type"), Some("AssumedRole"));
+            assert_eq!(e.protocol_version, Some("1.00"));
+        }
+    );
+}
