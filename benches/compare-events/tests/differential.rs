@@ -336,9 +336,84 @@ fn check_logs(json: &[u8]) -> usize {
     })
 }
 
+fn check_firehose(json: &[u8]) -> usize {
+    use lambda_zero::events::firehose::KinesisFirehoseEvent;
+    let t: aws::firehose::KinesisFirehoseEvent = serde_json::from_slice(json).unwrap();
+    zero!(KinesisFirehoseEvent<'_, '_>, json, |e| {
+        assert_eq!(s(e.invocation_id), t.invocation_id);
+        assert_eq!(s(e.delivery_stream_arn), t.delivery_stream_arn);
+        assert_eq!(s(e.source_kinesis_stream_arn), t.source_kinesis_stream_arn);
+        assert_eq!(s(e.region), t.region);
+        assert_eq!(e.records.len(), t.records.len());
+        for (r, tr) in e.records.iter().zip(&t.records) {
+            let r = r.unwrap();
+            assert_eq!(Some(r.record_id.to_string()), tr.record_id);
+            let at = tr.approximate_arrival_timestamp.0.timestamp_millis() as f64;
+            assert_eq!(r.approximate_arrival_timestamp, Some(at));
+            assert_eq!(decode(r.data), tr.data.0);
+            let (m, tm) = (r.kinesis_record_metadata.unwrap(), tr.kinesis_firehose_record_metadata.as_ref().unwrap());
+            assert_eq!(s(m.shard_id), tm.shard_id);
+            assert_eq!(s(m.partition_key), tm.partition_key);
+            assert_eq!(s(m.sequence_number), tm.sequence_number);
+            assert_eq!(m.subsequence_number.map(|n| n as i64), Some(tm.subsequence_number));
+            let at = tm.approximate_arrival_timestamp.0.timestamp_millis() as f64;
+            assert_eq!(m.approximate_arrival_timestamp, Some(at));
+        }
+        e.records.len()
+    })
+}
+
+fn check_kafka(json: &[u8]) -> usize {
+    use lambda_zero::events::kafka::KafkaEvent;
+    let t: aws::kafka::KafkaEvent = serde_json::from_slice(json).unwrap();
+    zero!(KafkaEvent<'_, '_>, json, |e| {
+        assert_eq!(s(e.event_source), t.event_source);
+        assert_eq!(s(e.event_source_arn), t.event_source_arn);
+        assert_eq!(s(e.bootstrap_servers), t.bootstrap_servers);
+        assert_eq!(e.records.len(), t.records.len());
+        let mut n = 0;
+        for (partition, records) in e.records.iter() {
+            let theirs = &t.records[partition];
+            let records = records.unwrap();
+            assert_eq!(records.len(), theirs.len());
+            for (r, tr) in records.iter().zip(theirs) {
+                let r = r.unwrap();
+                assert_eq!(s(r.topic), tr.topic);
+                assert_eq!((r.partition, r.offset), (tr.partition, tr.offset));
+                assert_eq!(r.timestamp, tr.timestamp.0.timestamp_millis());
+                assert_eq!(s(r.timestamp_type), tr.timestamp_type);
+                // aws_lambda_events keeps the key and value as their base64 text.
+                assert_eq!(r.key.map(|k| k.as_str().to_string()), tr.key);
+                assert_eq!(r.value.map(|v| v.as_str().to_string()), tr.value);
+                assert_eq!(r.headers.len(), tr.headers.len());
+                for (h, th) in r.headers.iter().zip(&tr.headers) {
+                    for (name, bytes) in h.unwrap().iter() {
+                        let ours: Vec<i8> = bytes.unwrap().iter().map(|b| b.unwrap() as i8).collect();
+                        assert_eq!(&ours, &th[name]);
+                    }
+                }
+                n += 1;
+            }
+        }
+        n
+    })
+}
+
+fn check_secrets_manager(json: &[u8]) -> usize {
+    use lambda_zero::events::secretsmanager::SecretsManagerSecretRotationEvent;
+    let t: aws::secretsmanager::SecretsManagerSecretRotationEvent = serde_json::from_slice(json).unwrap();
+    zero!(SecretsManagerSecretRotationEvent<'_>, json, |e| {
+        assert_eq!((e.step, e.secret_id, e.client_request_token), (t.step.as_str(), t.secret_id.as_str(), t.client_request_token.as_str()));
+        1
+    })
+}
+
 #[test]
 fn every_vendored_sample_reads_the_same_in_both_crates() {
-    let checks: [(&str, fn(&[u8]) -> usize); 11] = [
+    let checks: [(&str, fn(&[u8]) -> usize); 14] = [
+        ("example-kinesis-firehose-event.json", check_firehose),
+        ("example-kafka-event.json", check_kafka),
+        ("example-secretsmanager-secret-rotation-event.json", check_secrets_manager),
         ("example-sqs-event.json", check_sqs),
         ("example-sqs-api-event-obj.json", check_sqs_api),
         ("example-sns-event.json", check_sns),
