@@ -6,6 +6,8 @@
 //! profile: a panic hook posts the error, lets the other workers answer the invocations they
 //! hold, then the process aborts and Lambda restarts it). `tests/panics.rs` runs it both ways.
 
+#![allow(clippy::result_large_err)] // lambda_zero::Error is inline (about 1.1 KiB), never boxed
+
 use std::time::Duration;
 
 use lambda_zero::{handler_fn, Error, Runtime};
