@@ -4,8 +4,15 @@
 //!
 //! The protocol pieces are sans-IO and tested on their own: [`request::HeadWriter`] writes the
 //! request head, [`response::parse_head`] and [`response::ChunkedDecoder`] read the answer,
-//! [`config::AdapterConfig`] reads the variables through a lookup function.
+//! [`config::AdapterConfig`] reads the variables through a lookup function. Around them:
+//! [`app::AppClient`] (the keep-alive connection to the app), [`readiness::Readiness`] (the
+//! readiness checks), [`forward::Buffered`] and [`forward::Streaming`] (the handlers the
+//! executable runs), [`extension`] (the registration as a Lambda extension).
 
+pub mod app;
 pub mod config;
+pub mod extension;
+pub mod forward;
+pub mod readiness;
 pub mod request;
 pub mod response;

@@ -1,0 +1,194 @@
+//! Readiness: the app is polled (`GET` the readiness path until the status is a healthy one,
+//! or a TCP connection that opens, per `AWS_LWA_READINESS_CHECK_PROTOCOL`) every 10 ms, as the
+//! Lambda Web Adapter does, before the first invocation is taken.
+
+use core::fmt;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use super::config::{AdapterConfig, ReadinessProtocol};
+use crate::Error;
+
+/// Time between two checks.
+pub const POLL_INTERVAL: Duration = Duration::from_millis(10);
+
+/// How long init waits for the app under `AWS_LWA_ASYNC_INIT` before taking invocations
+/// anyway (Lambda gives init 10 s), as in the Lambda Web Adapter.
+pub const ASYNC_INIT_WAIT: Duration = Duration::from_millis(9800);
+
+/// Bound on one check's connection, write and read.
+const CHECK_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// The outcome of one check that did not find the app ready.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotReady {
+    /// No check ran yet.
+    Unchecked,
+    /// The connection could not be opened.
+    Connect(std::io::ErrorKind),
+    /// The app answered with a status that is not a healthy one.
+    Status(u16),
+    /// The app answered something that is not an HTTP response head, or nothing.
+    NoAnswer,
+}
+
+impl fmt::Display for NotReady {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NotReady::Unchecked => f.write_str("not checked yet"),
+            NotReady::Connect(kind) => write!(f, "connection failed: {kind}"),
+            NotReady::Status(s) => write!(f, "status {s} is not a healthy one"),
+            NotReady::NoAnswer => f.write_str("no HTTP answer"),
+        }
+    }
+}
+
+/// The readiness state shared by the workers: whether the app was found ready, and how.
+#[derive(Debug)]
+pub struct Readiness {
+    addr: SocketAddr,
+    /// `GET <path> HTTP/1.1` with `Host` and `Connection: close`.
+    request: Vec<u8>,
+    protocol: ReadinessProtocol,
+    healthy: super::config::StatusSet,
+    ready: AtomicBool,
+}
+
+impl Readiness {
+    /// The checks `config` asks for (the host is resolved now).
+    pub fn new(config: &AdapterConfig) -> std::io::Result<Readiness> {
+        let addr = (config.host.as_str(), config.readiness_check_port)
+            .to_socket_addrs()?
+            .next()
+            .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, "no address"))?;
+        let request = format!(
+            "GET {} HTTP/1.1\r\nHost: {}:{}\r\nUser-Agent: lambda-zero-adapter\r\nConnection: close\r\n\r\n",
+            config.readiness_check_path, config.host, config.readiness_check_port
+        )
+        .into_bytes();
+        Ok(Readiness {
+            addr,
+            request,
+            protocol: config.readiness_check_protocol,
+            healthy: config.readiness_check_healthy_status,
+            ready: AtomicBool::new(false),
+        })
+    }
+
+    /// Whether the app was found ready.
+    pub fn is_ready(&self) -> bool {
+        self.ready.load(Ordering::Relaxed)
+    }
+
+    /// One check.
+    pub fn check(&self) -> Result<(), NotReady> {
+        let mut conn = TcpStream::connect_timeout(&self.addr, CHECK_TIMEOUT)
+            .map_err(|e| NotReady::Connect(e.kind()))?;
+        if self.protocol == ReadinessProtocol::Tcp {
+            return Ok(());
+        }
+        let _ = conn.set_read_timeout(Some(CHECK_TIMEOUT));
+        let _ = conn.set_write_timeout(Some(CHECK_TIMEOUT));
+        conn.write_all(&self.request)
+            .map_err(|e| NotReady::Connect(e.kind()))?;
+        let mut buf = [0u8; 4096];
+        let mut filled = 0;
+        loop {
+            let mut headers = [httparse::EMPTY_HEADER; 64];
+            let mut response = httparse::Response::new(&mut headers);
+            match response.parse(&buf[..filled]) {
+                Ok(httparse::Status::Complete(_)) => {
+                    let status = response.code.unwrap_or(0);
+                    if (100..200).contains(&status) && status != 101 {
+                        // An interim answer: wait for the final one (rare for a GET).
+                        return Err(NotReady::NoAnswer);
+                    }
+                    return if self.healthy.contains(status) {
+                        Ok(())
+                    } else {
+                        Err(NotReady::Status(status))
+                    };
+                }
+                // A head longer than the buffer: the status line is what counts.
+                Err(httparse::Error::TooManyHeaders) => return Err(NotReady::NoAnswer),
+                Err(_) => return Err(NotReady::NoAnswer),
+                Ok(httparse::Status::Partial) if filled == buf.len() => {
+                    return Err(NotReady::NoAnswer)
+                }
+                Ok(httparse::Status::Partial) => {}
+            }
+            match conn.read(&mut buf[filled..]) {
+                Ok(0) | Err(_) => return Err(NotReady::NoAnswer),
+                Ok(n) => filled += n,
+            }
+        }
+    }
+
+    /// Checks every [`POLL_INTERVAL`] until the app is ready (`Ok(true)`), `until` passes
+    /// (`Ok(false)`), or `gone` says the app cannot become ready (its message is the error).
+    /// `progress` is called with the time waited and the last outcome at 1 s, 2 s, 4 s...
+    pub fn wait(
+        &self,
+        until: Option<Instant>,
+        mut gone: impl FnMut() -> Option<String>,
+        mut progress: impl FnMut(Duration, NotReady),
+    ) -> Result<bool, (String, NotReady)> {
+        let start = Instant::now();
+        let mut next_report = Duration::from_secs(1);
+        loop {
+            if self.is_ready() {
+                return Ok(true);
+            }
+            let last = match self.check() {
+                Ok(()) => {
+                    self.ready.store(true, Ordering::Relaxed);
+                    return Ok(true);
+                }
+                Err(e) => e,
+            };
+            if let Some(why) = gone() {
+                return Err((why, last));
+            }
+            let waited = start.elapsed();
+            if waited >= next_report {
+                progress(waited, last);
+                next_report *= 2;
+            }
+            let now = Instant::now();
+            if until.is_some_and(|u| now + POLL_INTERVAL > u) {
+                return Ok(false);
+            }
+            std::thread::sleep(POLL_INTERVAL);
+        }
+    }
+
+    /// At an invocation: nothing when the app was found ready (one atomic load); otherwise
+    /// (under async init) it is waited for until `deadline`, and not being ready by then is
+    /// the invocation's error.
+    pub fn wait_at_invocation(&self, deadline: Option<Instant>) -> Result<(), Error> {
+        if self.is_ready() {
+            return Ok(());
+        }
+        match self.wait(deadline, || None, |_, _| {}) {
+            Ok(true) => Ok(()),
+            Ok(false) => {
+                let last = self.check().err().unwrap_or(NotReady::Unchecked);
+                Err(Error::function(
+                    "AppNotReady",
+                    format_args!(
+                        "the app at {} was not ready before the invocation's deadline ({last})",
+                        self.addr
+                    ),
+                ))
+            }
+            Err((why, _)) => Err(Error::function("AppNotReady", why)),
+        }
+    }
+
+    /// The address checked.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+}
