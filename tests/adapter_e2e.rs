@@ -299,6 +299,20 @@ fn an_app_that_closes_after_each_answer() {
 
 #[test]
 fn python_http_server_started_by_the_adapter() {
+    // `.ci/run` installs python3; elsewhere a machine without it skips this test, saying so.
+    let has_python = std::process::Command::new("python3")
+        .arg("--version")
+        .stdout(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !has_python {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "python3 is required under CI (.ci/run installs it)"
+        );
+        eprintln!("python3 not found: python_http_server_started_by_the_adapter skipped");
+        return;
+    }
     let dir = std::env::temp_dir().join(format!("lz-adapter-py-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("hello.txt"), b"hello from python\n").unwrap();
