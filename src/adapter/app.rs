@@ -287,15 +287,20 @@ impl AppClient {
         let outcome = match head.framing {
             Framing::Empty => Ok(start..start),
             Framing::Length(n) => {
-                let end = usize::try_from(n)
+                // Any failure closes the connection: the rest of this body would otherwise
+                // be read as the next answer.
+                let Some(end) = usize::try_from(n)
                     .ok()
                     .and_then(|n| start.checked_add(n))
                     .filter(|&end| end <= buf.len())
-                    .ok_or(AppError::TooLarge(buf.len()))?;
+                else {
+                    return self.fail(AppError::TooLarge(buf.len()));
+                };
                 while filled < end {
-                    match self.read(&mut buf[filled..end], deadline)? {
-                        0 => return self.fail(AppError::Closed(filled)),
-                        k => filled += k,
+                    match self.read(&mut buf[filled..end], deadline) {
+                        Ok(0) => return self.fail(AppError::Closed(filled)),
+                        Ok(k) => filled += k,
+                        Err(e) => return self.fail(e),
                     }
                 }
                 Ok(start..end)

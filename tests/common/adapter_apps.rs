@@ -21,7 +21,11 @@ use serde_json::{json, Value};
 pub enum Behaviour {
     /// Keep-alive HTTP/1.1: the request as JSON (`method`, `target`, `headers`, `body` in
     /// base64), `Content-Length` framed. `/status/<n>` answers with status n; `/binary` answers
-    /// 256 bytes 0..=255 as `application/octet-stream`; `/cookies` sets two cookies.
+    /// 256 bytes 0..=255 as `application/octet-stream`; `/cookies` sets two cookies. Faults:
+    /// `/fault/reset` answers part of a response and resets the connection, `/fault/garbage`
+    /// answers bytes that are not HTTP, `/fault/close` closes without answering,
+    /// `/fault/hang` never answers (the connection is held 30 s), `/fault/huge` answers a
+    /// 64 MiB body.
     Echo,
     /// Keep-alive HTTP/1.1, a chunked body in several writes: `part-0 ` ... `part-4`, 20 ms
     /// apart.
@@ -29,14 +33,6 @@ pub enum Behaviour {
     /// HTTP/1.0 answers without a length, the connection closed after each (as
     /// `python3 -m http.server`'s handlers do by default).
     CloseEach,
-    /// Answers half of a response, then resets the connection.
-    ResetMidway,
-    /// Answers bytes that are not HTTP.
-    Garbage,
-    /// Reads the request and never answers.
-    Hang,
-    /// Closes the connection as soon as the request is read.
-    CloseAtOnce,
 }
 
 /// A running app: its port, what it saw.
@@ -186,51 +182,11 @@ fn serve(
                 let _ = conn.write_all(&body);
                 false
             }
-            Behaviour::ResetMidway => {
-                if is_readiness(&req) {
-                    answer(&mut conn, 200, "text/plain", b"ok")
-                } else {
-                    let _ = conn
-                        .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nhalf of it");
-                    reset(&conn);
-                    false
-                }
-            }
-            Behaviour::Garbage => {
-                if is_readiness(&req) {
-                    answer(&mut conn, 200, "text/plain", b"ok")
-                } else {
-                    let _ = conn.write_all(b"this is not HTTP at all\r\n\r\n");
-                    false
-                }
-            }
-            Behaviour::Hang => {
-                if is_readiness(&req) {
-                    answer(&mut conn, 200, "text/plain", b"ok")
-                } else {
-                    thread::sleep(Duration::from_secs(30));
-                    false
-                }
-            }
-            Behaviour::CloseAtOnce => {
-                if is_readiness(&req) {
-                    answer(&mut conn, 200, "text/plain", b"ok")
-                } else {
-                    false
-                }
-            }
         };
         if !ok {
             return;
         }
     }
-}
-
-/// The adapter's readiness check (the only request without the Lambda context header).
-fn is_readiness(req: &Received) -> bool {
-    req.headers
-        .iter()
-        .all(|(n, _)| !n.eq_ignore_ascii_case("x-amzn-lambda-context"))
 }
 
 fn reset(conn: &TcpStream) {
@@ -266,6 +222,31 @@ fn answer_echo(conn: &mut TcpStream, req: &Received) -> bool {
         return answer(conn, status, "text/plain", b"as asked");
     }
     match path {
+        "/fault/reset" => {
+            let _ = conn.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nhalf of it");
+            reset(conn);
+            false
+        }
+        "/fault/garbage" => {
+            let _ = conn.write_all(b"this is not HTTP at all\r\n\r\n");
+            false
+        }
+        "/fault/close" => false,
+        "/fault/hang" => {
+            thread::sleep(Duration::from_secs(30));
+            false
+        }
+        "/fault/huge" => {
+            let head = "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: 67108864\r\n\r\n";
+            let _ = conn.write_all(head.as_bytes());
+            let chunk = vec![b'x'; 1 << 20];
+            for _ in 0..64 {
+                if conn.write_all(&chunk).is_err() {
+                    break;
+                }
+            }
+            false
+        }
         "/binary" => {
             let body: Vec<u8> = (0..=255u8).collect();
             answer(conn, 200, "application/octet-stream", &body)
