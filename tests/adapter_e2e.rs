@@ -481,3 +481,69 @@ fn tcp_readiness_and_a_separate_readiness_port() {
     assert!(check.connections.load(std::sync::atomic::Ordering::SeqCst) >= 1);
     assert_eq!(app.connections.load(std::sync::atomic::Ordering::SeqCst), 1);
 }
+
+#[test]
+fn extension_mode_registers_then_serves_the_invocations() {
+    // As from /opt/extensions/: the adapter registers with the Extensions API, keeps its
+    // event/next poll open, and serves the Runtime API's invocations itself (the function's
+    // own runtime only starts the app).
+    let app = App::start(Behaviour::Echo);
+    let invocations = (0..3)
+        .map(|i| Invocation::new(http_api_event(&format!("/ext/{i}"))))
+        .collect();
+    let (outcomes, mock) = run(
+        app.port,
+        &[("LAMBDA_ZERO_ADAPTER_EXTENSION", "true")],
+        invocations,
+    );
+    for (i, outcome) in outcomes.iter().enumerate() {
+        let res = response(outcome);
+        assert_eq!(res["statusCode"], 200);
+        let echo: Value = serde_json::from_slice(&body_of(&res)).unwrap();
+        assert_eq!(echo["target"], format!("/ext/{i}"));
+    }
+    assert_eq!(mock.extensions(), ["lambda-zero-adapter"]);
+    let requests = mock.requests();
+    let register = requests
+        .iter()
+        .position(|r| r.path.ends_with("/extension/register"))
+        .expect("a register request");
+    let first_next = requests
+        .iter()
+        .position(|r| r.path.ends_with("/runtime/invocation/next"))
+        .expect("a /next");
+    assert!(register < first_next, "registered before the first /next");
+    let register = &requests[register];
+    assert!(
+        register
+            .headers
+            .iter()
+            .any(|(n, v)| n.eq_ignore_ascii_case("lambda-extension-name")
+                && v == "lambda-zero-adapter"),
+        "the extension's name header"
+    );
+    let until = std::time::Instant::now() + WAIT;
+    while !mock
+        .requests()
+        .iter()
+        .any(|r| r.path.ends_with("/extension/event/next"))
+    {
+        assert!(std::time::Instant::now() < until, "no event/next poll");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn without_extension_mode_nothing_registers() {
+    let app = App::start(Behaviour::Echo);
+    let (outcomes, mock) = run(
+        app.port,
+        &[],
+        vec![Invocation::new(http_api_event("/plain"))],
+    );
+    assert_eq!(response(&outcomes[0])["statusCode"], 200);
+    assert!(
+        mock.extensions().is_empty(),
+        "a bootstrap registers no extension"
+    );
+}
