@@ -34,6 +34,10 @@ use std::time::{Duration, Instant};
 
 use lambda_zero::testing::{Invocation, MockRuntimeApi, Outcome};
 
+#[path = "../../support/proc_stats.rs"]
+mod proc_stats;
+use proc_stats::{clock_ticks_per_second, sched_time, status_kib, threads, utime_stime};
+
 const WAIT: Duration = Duration::from_secs(120);
 
 struct Options {
@@ -198,59 +202,6 @@ struct Round {
     threads: usize,
 }
 
-/// utime + stime of the whole process (every thread), from `/proc/<pid>/stat`.
-fn utime_stime(pid: u32, ticks_per_second: f64) -> Duration {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    // Fields after the command name (which is in parentheses and may hold spaces).
-    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    // utime and stime are fields 14 and 15 of the line: 12 and 13 after the name.
-    let ticks: u64 = [11, 12]
-        .iter()
-        .filter_map(|&i| fields.get(i).and_then(|t| t.parse::<u64>().ok()))
-        .sum();
-    Duration::from_secs_f64(ticks as f64 / ticks_per_second)
-}
-
-fn clock_ticks_per_second() -> f64 {
-    Command::new("getconf")
-        .arg("CLK_TCK")
-        .output()
-        .ok()
-        .and_then(|o| String::from_utf8(o.stdout).ok())
-        .and_then(|s| s.trim().parse().ok())
-        .unwrap_or(100.0)
-}
-
-/// CPU time of every thread of `pid`, from the scheduler's accounting.
-fn sched_time(pid: u32) -> Duration {
-    let mut total = 0u64;
-    if let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) {
-        for task in tasks.flatten() {
-            if let Ok(s) = std::fs::read_to_string(task.path().join("schedstat")) {
-                total += s
-                    .split_whitespace()
-                    .next()
-                    .and_then(|ns| ns.parse::<u64>().ok())
-                    .unwrap_or(0);
-            }
-        }
-    }
-    Duration::from_nanos(total)
-}
-
-fn status_kib(pid: u32, field: &str) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with(field))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
-}
-
 /// One round of the adapter `bin` on `event`; every answer must equal `expected`.
 fn measure(
     bin: &Path,
@@ -299,7 +250,6 @@ fn measure(
         .map(|t| t.duration())
         .collect();
     trips.sort();
-    let threads = std::fs::read_dir(format!("/proc/{pid}/task")).map_or(0, |d| d.count());
     Round {
         to_next,
         to_response,
@@ -309,7 +259,7 @@ fn measure(
         p99: trips[(trips.len() * 99 / 100).min(trips.len() - 1)],
         rss_kib: status_kib(pid, "VmRSS:"),
         peak_rss_kib: status_kib(pid, "VmHWM:"),
-        threads,
+        threads: threads(pid),
     }
 }
 
