@@ -17,10 +17,12 @@
 //!   accounting (`/proc/<pid>/task/*/schedstat`); its RSS and peak RSS (`VmRSS`, `VmHWM`) and
 //!   threads at the end.
 //!
-//! The adapter and the app are pinned to `--cpu` (default 1; `-1` for none) with `taskset`:
-//! one CPU for both, as a function of up to 1,769 MB has; the mock runs in this process,
-//! unpinned. Every answer is checked: status 200 and the app's JSON body for the forwarded
-//! request, the same method and body length from both adapters.
+//! The adapter and the app are pinned to `--cpu` (default 1; `-1` for none), the affinity set
+//! in the child between fork and exec (no `taskset` process inside the cold start): one CPU
+//! for both, as a function of up to 1,769 MB has; the mock runs in this process, kept off that
+//! CPU (it stands for Lambda's Runtime API, which does not run on the function's CPU).
+//! Every answer is checked: status 200 and the app's JSON body for the forwarded request, the
+//! same method and body length from both adapters.
 //!
 //! `LZ_ADAPTER=… LWA_ADAPTER=… cargo bench --bench adapter_process -- [--rounds 11]
 //! [--warmup 500] [--n 5000] [--cpu 1] [--mode buffered|response_stream] [--event FILE]...`
@@ -109,14 +111,58 @@ impl Drop for Process {
     }
 }
 
-fn pinned(bin: &Path, cpu: i64) -> Command {
-    if cpu >= 0 {
-        let mut c = Command::new("taskset");
-        c.arg("-c").arg(cpu.to_string()).arg(bin);
-        c
-    } else {
-        Command::new(bin)
+/// Pins the calling thread (and the threads and processes it starts from now on) to the CPUs
+/// `cpus` (indices below 1024) lists.
+fn pin_this_thread(cpus: impl IntoIterator<Item = usize>) {
+    // SAFETY: a cpu_set_t is a plain bit set, valid when zeroed.
+    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    for cpu in cpus {
+        assert!(
+            cpu < libc::CPU_SETSIZE as usize,
+            "CPU {cpu}: beyond CPU_SETSIZE"
+        );
+        // SAFETY: `cpu` is below CPU_SETSIZE (asserted above), the bit set's size.
+        unsafe { libc::CPU_SET(cpu, &mut set) };
     }
+    // SAFETY: sched_setaffinity(0, ..) reads `size_of::<cpu_set_t>()` bytes of `set`, a live
+    // local of that size, and changes only the calling thread's affinity.
+    let rc = unsafe { libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) };
+    assert_eq!(
+        rc,
+        0,
+        "sched_setaffinity: {}",
+        std::io::Error::last_os_error()
+    );
+}
+
+/// Keeps this process (the mock Runtime API, standing for Lambda's, outside the function's
+/// CPU) off `cpu` when the machine has another one.
+fn keep_off(cpu: i64) {
+    let n = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if cpu >= 0 && n > 1 {
+        pin_this_thread((0..n).filter(|&c| c as i64 != cpu));
+    }
+}
+
+/// Spawns `command` pinned to `cpu` (`-1`: anywhere) and returns it with the moment just
+/// before the spawn. The spawn runs on a thread pinned to `cpu`, which the child inherits, so
+/// std spawns it the fast way (posix_spawn, no pre-exec hook) and no `taskset` process enters
+/// the cold start.
+fn spawn_pinned(mut command: Command, cpu: i64, what: &Path) -> (Process, Instant) {
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            if cpu >= 0 {
+                pin_this_thread([cpu as usize]);
+            }
+            let started = Instant::now();
+            let child = command
+                .spawn()
+                .unwrap_or_else(|e| panic!("{} does not start: {e}", what.display()));
+            (Process(child), started)
+        })
+        .join()
+        .expect("the spawning thread")
+    })
 }
 
 /// A port nothing listens on now.
@@ -130,12 +176,9 @@ fn free_port() -> u16 {
 /// The app, listening once this returns.
 fn start_app(port: u16, cpu: i64) -> Process {
     let bin = Path::new(env!("CARGO_BIN_EXE_web_app"));
-    let child = pinned(bin, cpu)
-        .arg(port.to_string())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{} does not start: {e}", bin.display()));
-    let app = Process(child);
+    let mut command = Command::new(bin);
+    command.arg(port.to_string()).stdout(Stdio::null());
+    let (app, _) = spawn_pinned(command, cpu, bin);
     let until = Instant::now() + Duration::from_secs(10);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(Instant::now() < until, "the app does not listen on {port}");
@@ -144,17 +187,22 @@ fn start_app(port: u16, cpu: i64) -> Process {
     app
 }
 
-fn spawn_adapter(bin: &Path, server: &MockRuntimeApi, o: &Options, port: u16) -> Process {
-    let child = pinned(bin, o.cpu)
+/// The adapter `bin`, spawned pinned, and the moment just before its spawn.
+fn spawn_adapter(
+    bin: &Path,
+    server: &MockRuntimeApi,
+    o: &Options,
+    port: u16,
+) -> (Process, Instant) {
+    let mut command = Command::new(bin);
+    command
         .env_clear()
         .envs(server.lambda_env(bin))
         .env("AWS_LWA_PORT", port.to_string())
         .env("AWS_LWA_INVOKE_MODE", &o.mode)
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{} does not start: {e}", bin.display()));
-    Process(child)
+        .stderr(Stdio::null());
+    spawn_pinned(command, o.cpu, bin)
 }
 
 /// The status and the app's JSON body in an adapter's answer (buffered: the proxy response
@@ -213,8 +261,7 @@ fn measure(
 ) -> Round {
     let server = MockRuntimeApi::start().unwrap();
     server.push(Invocation::new(event.to_vec()));
-    let started = Instant::now();
-    let adapter = spawn_adapter(bin, &server, o, port);
+    let (adapter, started) = spawn_adapter(bin, &server, o, port);
     let first = server.wait_outcomes(1, WAIT);
     let to_response = started.elapsed();
     let to_next = server
@@ -267,7 +314,7 @@ fn measure(
 fn first_answer(bin: &Path, event: &[u8], o: &Options, port: u16) -> (u64, serde_json::Value) {
     let server = MockRuntimeApi::start().unwrap();
     server.push(Invocation::new(event.to_vec()));
-    let _adapter = spawn_adapter(bin, &server, o, port);
+    let (_adapter, _) = spawn_adapter(bin, &server, o, port);
     answer(server.wait_outcomes(1, WAIT).first().expect("an answer"))
 }
 
@@ -307,6 +354,7 @@ fn main() {
         ("lambda-zero-adapter", adapter_path("LZ_ADAPTER")),
         ("Lambda Web Adapter", adapter_path("LWA_ADAPTER")),
     ];
+    keep_off(o.cpu);
     let ticks_per_second = clock_ticks_per_second();
     let port = free_port();
     let _app = start_app(port, o.cpu);
