@@ -127,7 +127,12 @@ impl Reader {
         loop {
             match self.state {
                 State::Head => {
-                    let Some(head) = parse_head(&buf[..*filled])? else {
+                    // Nothing received yet is an incomplete head (`parse_head` would say so).
+                    let head = match *filled {
+                        0 => None,
+                        n => parse_head(&buf[..n])?,
+                    };
+                    let Some(head) = head else {
                         if eof {
                             return Err(ProtoError::Truncated);
                         }
@@ -146,6 +151,22 @@ impl Reader {
                         Framing::Length(n) => {
                             if n > self.limit {
                                 return Err(ProtoError::BodyTooLarge(n));
+                            }
+                            // The whole body is here already (the usual case): the message is
+                            // done without going through the body state.
+                            let avail = *filled - head.len;
+                            if n <= avail as u64 {
+                                let end = head.len + n as usize;
+                                let out = if self.discard { head.len } else { end };
+                                if out < end {
+                                    buf.copy_within(end..*filled, out);
+                                    *filled -= end - out;
+                                }
+                                return Ok(Some(Message {
+                                    head,
+                                    body: head.len..out,
+                                    end: out,
+                                }));
                             }
                             Body::Remaining(n)
                         }

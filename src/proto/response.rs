@@ -4,6 +4,8 @@
 //! [`Head`] owns no memory and borrows nothing: the body can then be handed out mutably while
 //! the context still reads the headers.
 
+use core::mem::MaybeUninit;
+
 use super::{ProtoError, MAX_HEAD, MAX_HEADERS};
 
 /// A byte range `start..end` in the receive buffer.
@@ -77,9 +79,16 @@ pub struct Head {
 /// `Ok(None)` means the head is not complete yet. Interim `1xx` responses are returned like any
 /// other (with an empty body); the caller skips them.
 pub fn parse_head(buf: &[u8]) -> Result<Option<Head>, ProtoError> {
-    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
-    let mut response = httparse::Response::new(&mut headers);
-    let len = match response.parse(buf) {
+    // Uninitialised slots: httparse writes the ones it fills and hands back only those, so the
+    // 64 slots (2 KiB) are not cleared on every call.
+    let mut headers = [const { MaybeUninit::<httparse::Header<'_>>::uninit() }; MAX_HEADERS];
+    let mut response = httparse::Response::new(&mut []);
+    let parsed = httparse::ParserConfig::default().parse_response_with_uninit_headers(
+        &mut response,
+        buf,
+        &mut headers,
+    );
+    let len = match parsed {
         Ok(httparse::Status::Complete(len)) => len,
         Ok(httparse::Status::Partial) => {
             return if buf.len() >= MAX_HEAD {
@@ -107,36 +116,42 @@ pub fn parse_head(buf: &[u8]) -> Result<Option<Head>, ProtoError> {
     let base = buf.as_ptr() as usize;
     for h in response.headers.iter() {
         let name = h.name.as_bytes();
-        let value = trim(h.value);
-        if note_lambda_header(&mut lambda, name, value, base) {
-            continue;
-        } else if name_is(name, b"content-length") {
-            let n = parse_decimal(value).ok_or(ProtoError::BadContentLength)?;
-            if content_length.is_some_and(|prev| prev != n) {
-                return Err(ProtoError::BadContentLength);
+        // The length picks the one candidate; only that one is compared. Every Lambda header
+        // name is longer than `Lambda-Runtime-` plus 7.
+        match name.len() {
+            14 if name_is(name, b"content-length") => {
+                let n = parse_decimal(trim(h.value)).ok_or(ProtoError::BadContentLength)?;
+                if content_length.is_some_and(|prev| prev != n) {
+                    return Err(ProtoError::BadContentLength);
+                }
+                content_length = Some(n);
             }
-            content_length = Some(n);
-        } else if name_is(name, b"transfer-encoding") {
-            // The last coding must be chunked; any other coding we cannot undo.
-            let last = value.rsplit(|&b| b == b',').next().map(trim).unwrap_or(&[]);
-            if !name_is(last, b"chunked") || chunked {
-                return Err(ProtoError::UnsupportedTransferEncoding);
+            17 if name_is(name, b"transfer-encoding") => {
+                let value = trim(h.value);
+                // The last coding must be chunked; any other coding we cannot undo.
+                let last = value.rsplit(|&b| b == b',').next().map(trim).unwrap_or(&[]);
+                if !name_is(last, b"chunked") || chunked {
+                    return Err(ProtoError::UnsupportedTransferEncoding);
+                }
+                let all_chunked = value
+                    .split(|&b| b == b',')
+                    .all(|c| name_is(trim(c), b"chunked"));
+                if !all_chunked {
+                    return Err(ProtoError::UnsupportedTransferEncoding);
+                }
+                chunked = true;
             }
-            let all_chunked = value
-                .split(|&b| b == b',')
-                .all(|c| name_is(trim(c), b"chunked"));
-            if !all_chunked {
-                return Err(ProtoError::UnsupportedTransferEncoding);
-            }
-            chunked = true;
-        } else if name_is(name, b"connection") {
-            for token in value.split(|&b| b == b',').map(trim) {
-                if name_is(token, b"close") {
-                    keep_alive = false;
-                } else if name_is(token, b"keep-alive") && http10 {
-                    keep_alive = true;
+            10 if name_is(name, b"connection") => {
+                for token in h.value.split(|&b| b == b',').map(trim) {
+                    if name_is(token, b"close") {
+                        keep_alive = false;
+                    } else if name_is(token, b"keep-alive") && http10 {
+                        keep_alive = true;
+                    }
                 }
             }
+            23.. => note_lambda_header(&mut lambda, name, h.value, base),
+            _ => {}
         }
     }
     let framing = if (100..200).contains(&status) || status == 204 || status == 304 {
@@ -163,22 +178,29 @@ pub fn parse_head(buf: &[u8]) -> Result<Option<Head>, ProtoError> {
     }))
 }
 
-/// Keeps `value` as a span if `name` is a Lambda header; returns whether it was one.
-fn note_lambda_header(lambda: &mut LambdaHeaders, name: &[u8], value: &[u8], base: usize) -> bool {
-    let Some(rest) = strip_prefix_ignore_case(name, b"lambda-runtime-") else {
-        return false;
+/// Keeps `value`, trimmed, as a span if `name` is a Lambda header this crate reads.
+fn note_lambda_header(lambda: &mut LambdaHeaders, name: &[u8], value: &[u8], base: usize) {
+    let Some(rest) = name.get(LAMBDA_PREFIX.len()..) else {
+        return;
     };
-    if let Some(slot) = match_lambda_header(lambda, rest) {
-        if !value.is_empty() {
-            let start = value.as_ptr() as usize - base;
-            *slot = Some(Span {
-                start: start as u32,
-                end: (start + value.len()) as u32,
-            });
-        }
+    if !name_is(&name[..LAMBDA_PREFIX.len()], LAMBDA_PREFIX) {
+        return;
     }
-    true
+    let Some(slot) = match_lambda_header(lambda, rest) else {
+        return;
+    };
+    let value = trim(value);
+    if !value.is_empty() {
+        let start = value.as_ptr() as usize - base;
+        *slot = Some(Span {
+            start: start as u32,
+            end: (start + value.len()) as u32,
+        });
+    }
 }
+
+/// What every Lambda header name starts with, lowercase.
+const LAMBDA_PREFIX: &[u8; 15] = b"lambda-runtime-";
 
 /// Headers accepted when salvaging a head that [`parse_head`] refused.
 const SALVAGE_HEADERS: usize = 256;
@@ -196,7 +218,7 @@ pub fn salvage_lambda_headers(buf: &[u8]) -> Option<(u16, LambdaHeaders)> {
     let mut lambda = LambdaHeaders::default();
     let base = buf.as_ptr() as usize;
     for h in response.headers.iter() {
-        note_lambda_header(&mut lambda, h.name.as_bytes(), trim(h.value), base);
+        note_lambda_header(&mut lambda, h.name.as_bytes(), h.value, base);
     }
     Some((response.code?, lambda))
 }
@@ -217,24 +239,48 @@ fn match_lambda_header<'h>(h: &'h mut LambdaHeaders, rest: &[u8]) -> Option<&'h 
     Some(slot)
 }
 
-#[inline]
-fn strip_prefix_ignore_case<'a>(s: &'a [u8], prefix: &[u8]) -> Option<&'a [u8]> {
-    if s.len() >= prefix.len() && name_is(&s[..prefix.len()], prefix) {
-        Some(&s[prefix.len()..])
-    } else {
-        None
+/// Whether `name` equals `lower` (lowercase ASCII) ignoring ASCII case.
+///
+/// Eight bytes at a time from eight bytes on: `word | case == lower`, where `case` has 0x20 in
+/// each byte where `lower` has a letter. A byte ORed with 0x20 equals a lowercase letter only
+/// if it is that letter in either case; elsewhere the bytes must be equal. `lower` is a
+/// constant at every call, so after inlining its words and `case` masks are constants too.
+#[inline(always)]
+fn name_is<const N: usize>(name: &[u8], lower: &[u8; N]) -> bool {
+    const { assert!(N <= 32) };
+    if name.len() != N {
+        return false;
     }
-}
-
-/// Whether `name` equals `lower` (lowercase ASCII) ignoring ASCII case: lengths first, then
-/// one XOR per byte (a difference of 0x20 is a case difference only where `lower` has a letter).
-#[inline]
-fn name_is(name: &[u8], lower: &[u8]) -> bool {
-    name.len() == lower.len()
-        && name.iter().zip(lower).all(|(&a, &b)| {
+    if N < 8 {
+        return name.iter().zip(lower).all(|(&a, &b)| {
             let x = a ^ b;
             x == 0 || (x == 0x20 && b.is_ascii_lowercase())
-        })
+        });
+    }
+    // Words at 0, 8, 16 and 24, the last one moved back to end at N (overlaps are harmless).
+    let at = |i: usize| if i + 8 > N { N - 8 } else { i };
+    word_is(name, lower, 0)
+        && (N <= 8 || word_is(name, lower, at(8)))
+        && (N <= 16 || word_is(name, lower, at(16)))
+        && (N <= 24 || word_is(name, lower, at(24)))
+}
+
+/// Whether the eight bytes of `name` at `at` equal those of `lower` ignoring ASCII case.
+#[inline(always)]
+fn word_is<const N: usize>(name: &[u8], lower: &[u8; N], at: usize) -> bool {
+    let (Some(a), Some(l)) = (name.get(at..at + 8), lower.get(at..at + 8)) else {
+        return false;
+    };
+    let (Ok(a), Ok(l)) = (<[u8; 8]>::try_from(a), <[u8; 8]>::try_from(l)) else {
+        return false;
+    };
+    let (a, l) = (u64::from_le_bytes(a), u64::from_le_bytes(l));
+    debug_assert!(l & 0x8080_8080_8080_8080 == 0, "lower is ASCII");
+    // Per byte of `l` (all below 0x80, so no sum carries into the next byte): bit 7 of
+    // `l + 0x1f` is set from 'a' (0x61) up, bit 7 of `l + 0x05` from '{' (0x7b) up.
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let letters = l.wrapping_add(0x1f * ONES) & !l.wrapping_add(0x05 * ONES) & (0x80 * ONES);
+    a | (letters >> 2) == l
 }
 
 #[inline]
@@ -280,6 +326,64 @@ mod tests {
         // '@' differs from '`' by 0x20; neither is a letter.
         assert!(!name_is(b"@", b"`"));
         assert!(name_is(b"", b""));
+    }
+
+    /// Every byte of every name the parser compares, replaced by every value, against
+    /// `eq_ignore_ascii_case` (which `name_is` matches for a lowercase `lower`).
+    #[test]
+    fn name_is_agrees_with_eq_ignore_ascii_case_at_every_byte() {
+        fn check<const N: usize>(lower: &[u8; N]) {
+            let mut name = *lower;
+            assert!(name_is(&name, lower));
+            for i in 0..N {
+                for b in 0..=255u8 {
+                    name[i] = b;
+                    assert_eq!(
+                        name_is(&name, lower),
+                        name.eq_ignore_ascii_case(lower),
+                        "{:?} against {:?}",
+                        name.escape_ascii().to_string(),
+                        lower.escape_ascii().to_string()
+                    );
+                }
+                name[i] = lower[i].to_ascii_uppercase();
+            }
+            assert!(name_is(&name, lower), "all uppercase");
+            assert!(!name_is(&name[..N.saturating_sub(1)], lower));
+        }
+        check(b"content-length");
+        check(b"transfer-encoding");
+        check(b"connection");
+        check(b"chunked");
+        check(b"close");
+        check(b"keep-alive");
+        check(LAMBDA_PREFIX);
+        check(b"aws-request-id");
+        check(b"client-context");
+        check(b"deadline-ms");
+        check(b"invoked-function-arn");
+        check(b"trace-id");
+        check(b"cognito-identity");
+        check(b"aws-tenant-id");
+        check(b"invocation-id");
+        // Lengths 8, 9, 16, 24, 25 and 32: every word layout, `[\]^_` and digits.
+        check(b"abcdefgh");
+        check(b"[\\]^_`{@9");
+        check(b"0123456789abcdef");
+        check(b"abcdefghijklmnopqrstuvwx");
+        check(b"abcdefghijklmnopqrstuvwxy");
+        check(b"abcdefghijklmnopqrstuvwxyz-0@[`{");
+    }
+
+    #[test]
+    fn lambda_headers_need_the_whole_prefix_and_a_known_name() {
+        let raw = b"HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Ix: a\r\n\
+Lambda_Runtime-Trace-Id: b\r\nLambda-Runtime-Trace-Id-: c\r\nXambda-Runtime-Deadline-Ms: 1\r\n\
+Lambda-Runtime-Deadline-Ms: 2\r\nContent-Length: 0\r\n\r\n";
+        let l = parse_head(raw).unwrap().unwrap().lambda;
+        assert_eq!(l.request_id, None);
+        assert_eq!(l.trace_id, None);
+        assert_eq!(text(raw, l.deadline_ms), Some("2"));
     }
 
     const NEXT: &[u8] = b"HTTP/1.1 200 OK\r\n\
