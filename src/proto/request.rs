@@ -86,8 +86,20 @@ const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
 /// The bytes RFC 3986 calls unreserved: they stand for themselves in a path segment.
 #[inline]
 fn is_unreserved(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
+    UNRESERVED[usize::from(b)]
 }
+
+/// [`is_unreserved`] for every byte: one load per byte of a request id.
+const UNRESERVED: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        table[i] = b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~');
+        i += 1;
+    }
+    table
+};
 
 /// Appends `id` as one path segment: unreserved bytes as they are, all others as `%XX`.
 /// A UUID request id passes through unchanged. `.` and `..` are encoded so the segment can never
@@ -117,32 +129,49 @@ pub fn is_safe_header_value(value: &[u8]) -> bool {
         .all(|&b| b == b'\t' || (b >= 0x20 && b != 0x7f))
 }
 
-const API: &[u8] = b"/2018-06-01/runtime";
-pub(super) const USER_AGENT: &[u8] = concat!(
-    "User-Agent: lambda-zero/",
-    env!("CARGO_PKG_VERSION"),
-    "\r\n"
-)
-.as_bytes();
+/// `/2018-06-01/runtime` and then `$path`, as one byte string (one push instead of two).
+macro_rules! api {
+    ($path:literal) => {
+        concat!("/2018-06-01/runtime", $path).as_bytes()
+    };
+}
 
-fn push_request_line_start(w: &mut Writer<'_>, method: &[u8], ep: &Endpoint) -> Result<(), Full> {
+macro_rules! user_agent {
+    () => {
+        concat!(
+            "User-Agent: lambda-zero/",
+            env!("CARGO_PKG_VERSION"),
+            "\r\n"
+        )
+    };
+}
+
+pub(super) const USER_AGENT: &[u8] = user_agent!().as_bytes();
+
+/// The end of the `Host` line and the `User-Agent` line.
+const HOST_END: &[u8] = concat!("\r\n", user_agent!()).as_bytes();
+
+/// `method` (with its space), the endpoint's path prefix, then `path`.
+fn push_request_line_start(
+    w: &mut Writer<'_>,
+    method: &[u8],
+    ep: &Endpoint,
+    path: &[u8],
+) -> Result<(), Full> {
     w.push(method)?;
-    w.push(b" ")?;
     w.push(ep.path_prefix.as_bytes())?;
-    w.push(API)
+    w.push(path)
 }
 
 fn push_common_headers(w: &mut Writer<'_>, ep: &Endpoint) -> Result<(), Full> {
     w.push(b" HTTP/1.1\r\nHost: ")?;
     w.push(ep.host.as_bytes())?;
-    w.push(b"\r\n")?;
-    w.push(USER_AGENT)
+    w.push(HOST_END)
 }
 
 /// `GET /2018-06-01/runtime/invocation/next`: the same bytes every time, so it is written once.
 pub fn write_next(w: &mut Writer<'_>, ep: &Endpoint) -> Result<(), Full> {
-    push_request_line_start(w, b"GET", ep)?;
-    w.push(b"/invocation/next")?;
+    push_request_line_start(w, b"GET ", ep, api!("/invocation/next"))?;
     push_common_headers(w, ep)?;
     w.push(b"\r\n")
 }
@@ -153,8 +182,7 @@ fn push_invocation_path(
     request_id: &[u8],
     what: &[u8],
 ) -> Result<(), Full> {
-    push_request_line_start(w, b"POST", ep)?;
-    w.push(b"/invocation/")?;
+    push_request_line_start(w, b"POST ", ep, api!("/invocation/"))?;
     push_path_segment(w, request_id)?;
     w.push(what)?;
     push_common_headers(w, ep)
@@ -213,8 +241,7 @@ pub fn write_init_error_head(
     error_type: &str,
     body_len: usize,
 ) -> Result<(), Full> {
-    push_request_line_start(w, b"POST", ep)?;
-    w.push(b"/init/error")?;
+    push_request_line_start(w, b"POST ", ep, api!("/init/error"))?;
     push_common_headers(w, ep)?;
     push_error_headers(w, error_type)?;
     push_content_length_end(w, body_len)
@@ -224,8 +251,7 @@ pub fn write_init_error_head(
 /// its before-snapshot hooks are done. Lambda takes the snapshot while it is pending and answers
 /// it in each environment restored from that snapshot.
 pub fn write_restore_next(w: &mut Writer<'_>, ep: &Endpoint) -> Result<(), Full> {
-    push_request_line_start(w, b"GET", ep)?;
-    w.push(b"/restore/next")?;
+    push_request_line_start(w, b"GET ", ep, api!("/restore/next"))?;
     push_common_headers(w, ep)?;
     w.push(b"\r\n")
 }
@@ -239,8 +265,7 @@ pub fn write_restore_error_head(
     error_type: &str,
     body_len: usize,
 ) -> Result<(), Full> {
-    push_request_line_start(w, b"POST", ep)?;
-    w.push(b"/restore/error")?;
+    push_request_line_start(w, b"POST ", ep, api!("/restore/error"))?;
     push_common_headers(w, ep)?;
     push_error_headers(w, error_type)?;
     push_content_length_end(w, body_len)
@@ -454,6 +479,73 @@ mod tests {
         let without = write(|w| write_response_head(w, &ep(), b"a", None, 0));
         assert!(!without.contains("Invocation-Id"));
         assert!(without.ends_with("Content-Length: 0\r\n\r\n"));
+    }
+
+    /// Every head, byte for byte, behind a path prefix (the constants are joined at compile
+    /// time; the bytes on the wire are those of one push per piece).
+    #[test]
+    fn every_head_byte_for_byte() {
+        let ep = Endpoint::parse("http://127.0.0.1:9001/pre").unwrap();
+        let ua = concat!(
+            "User-Agent: lambda-zero/",
+            env!("CARGO_PKG_VERSION"),
+            "\r\n"
+        );
+        let common = format!(" HTTP/1.1\r\nHost: 127.0.0.1:9001\r\n{ua}");
+        let api = "/pre/2018-06-01/runtime";
+        let error =
+            "Content-Type: application/json\r\nLambda-Runtime-Function-Error-Type: Function.X\r\n";
+        let table: [(String, String); 7] = [
+            (
+                write(|w| write_next(w, &ep)),
+                format!("GET {api}/invocation/next{common}\r\n"),
+            ),
+            (
+                write(|w| write_response_head(w, &ep, b"r-1", Some(b"i-1"), 7)),
+                format!(
+                    "POST {api}/invocation/r-1/response{common}\
+                     Lambda-Runtime-Invocation-Id: i-1\r\nContent-Length: 7\r\n\r\n"
+                ),
+            ),
+            (
+                write(|w| write_error_head(w, &ep, b"r 2", None, "Function.X", 12)),
+                format!(
+                    "POST {api}/invocation/r%202/error{common}{error}Content-Length: 12\r\n\r\n"
+                ),
+            ),
+            (
+                write(|w| write_init_error_head(w, &ep, "Function.X", 3)),
+                format!("POST {api}/init/error{common}{error}Content-Length: 3\r\n\r\n"),
+            ),
+            (
+                write(|w| write_restore_next(w, &ep)),
+                format!("GET {api}/restore/next{common}\r\n"),
+            ),
+            (
+                write(|w| write_restore_error_head(w, &ep, "Function.X", 0)),
+                format!("POST {api}/restore/error{common}{error}Content-Length: 0\r\n\r\n"),
+            ),
+            (
+                write(|w| write_streaming_head(w, &ep, b"r", None, b"text/plain")),
+                format!(
+                    "POST {api}/invocation/r/response{common}\
+                     Lambda-Runtime-Function-Response-Mode: streaming\r\nTransfer-Encoding: chunked\r\n\
+                     Trailer: Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body\r\n\
+                     Content-Type: text/plain\r\n\r\n"
+                ),
+            ),
+        ];
+        for (got, want) in table {
+            assert_eq!(got, want);
+        }
+    }
+
+    #[test]
+    fn the_unreserved_table_is_rfc_3986() {
+        for b in 0..=255u8 {
+            let want = b.is_ascii_alphanumeric() || b"-._~".contains(&b);
+            assert_eq!(is_unreserved(b), want, "byte {b:#04x}");
+        }
     }
 
     #[test]
