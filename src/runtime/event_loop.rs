@@ -224,13 +224,15 @@ impl<I: Io> Session<I> {
                 self.send_next(recv)?;
             }
             // Every path below consumes the answer to the outstanding `GET /next`.
-            let message = match read_message(
+            // Matched by reference: moving the message out of the result would copy it.
+            let read = read_message(
                 &mut self.io,
                 &mut recv.buf,
                 &mut recv.filled,
                 &mut recv.reader,
                 None,
-            ) {
+            );
+            let message = match &read {
                 Ok(m) => m,
                 Err(ReadError::Connection(e)) => {
                     log::warn(format_args!("connection to the Runtime API failed while waiting for an event ({e}); reconnecting"));
@@ -243,7 +245,7 @@ impl<I: Io> Session<I> {
                 Err(ReadError::Protocol(e)) => {
                     polling = false;
                     self.drop_connection();
-                    if self.answer_broken_event(recv, e)? {
+                    if self.answer_broken_event(recv, *e)? {
                         answered += 1;
                     } else {
                         self.backoff_next();
@@ -252,7 +254,7 @@ impl<I: Io> Session<I> {
                 }
             };
             polling = false;
-            let head = message.head;
+            let head = &message.head;
             if !head.keep_alive {
                 self.drop_connection();
             }
@@ -310,7 +312,7 @@ impl<I: Io> Session<I> {
                 .max_invocations
                 .is_some_and(|max| answered + 1 >= max);
             let pipeline = self.settings.pipelining && !last;
-            polling = handler.dispatch(self, recv, &message, pipeline)?;
+            polling = handler.dispatch(self, recv, message, pipeline)?;
             answered += 1;
         }
     }
@@ -535,8 +537,8 @@ impl<I: Io> Session<I> {
                 .map_err(ReadError::Connection)
                 .and_then(|()| read_ack(io, &mut *ack, settings.ack_timeout));
             match result {
-                Ok((ack, filled)) => {
-                    let keep = ack.head.keep_alive;
+                Ok(ack) => {
+                    let keep = ack.keep_alive;
                     if !keep {
                         io.close();
                         *connected = false;
@@ -545,11 +547,11 @@ impl<I: Io> Session<I> {
                     // GET waits behind it on this connection (re-posting there would wait
                     // behind a long poll; closing could lose the event the server hands it).
                     let get_waiting = pipeline && keep;
-                    if is_retryable(ack.head.status) && attempts + 1 < POST_ATTEMPTS {
+                    if is_retryable(ack.status) && attempts + 1 < POST_ATTEMPTS {
                         if !get_waiting {
                             log::warn(format_args!(
                                 "{what} answered {}; sending it again",
-                                ack.head.status
+                                ack.status
                             ));
                             attempts += 1;
                             io.sleep(Duration::from_millis(1 << attempts.min(8)));
@@ -558,12 +560,12 @@ impl<I: Io> Session<I> {
                         log::error(format_args!(
                             "{what} answered {} with a GET /next pipelined behind it: not sent again \
                              (use Runtime::pipelining(false) with a server that refuses answers)",
-                            ack.head.status
+                            ack.status
                         ));
                     }
-                    check_ack(what, ack.head.status)?;
+                    check_ack(what, ack.status)?;
                     let polling = pipeline && keep;
-                    let bytes = (polling && ack.end < filled).then_some(ack.end..filled);
+                    let bytes = (polling && ack.end < ack.filled).then_some(ack.end..ack.filled);
                     return Ok(Posted { polling, bytes });
                 }
                 Err(ReadError::Protocol(e)) => {
@@ -653,9 +655,9 @@ impl<I: Io> Session<I> {
                 .map_err(ReadError::Connection)
                 .and_then(|()| read_ack(io, &mut *ack, settings.ack_timeout));
             match result {
-                Ok((ack, _)) => {
-                    if !(200..300).contains(&ack.head.status) {
-                        log::error(format_args!("{what} answered {}", ack.head.status));
+                Ok(ack) => {
+                    if !(200..300).contains(&ack.status) {
+                        log::error(format_args!("{what} answered {}", ack.status));
                     }
                     return Ok(());
                 }
@@ -748,19 +750,38 @@ pub(super) fn check_ack(what: &'static str, status: u16) -> Result<(), RuntimeEr
     }
 }
 
+/// What the runtime reads of an acknowledgement: a few words, where a whole [`Message`]
+/// (its head's Lambda header spans included) would be copied on every return.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Ack {
+    /// The status code.
+    pub(super) status: u16,
+    /// Whether the connection may carry another request.
+    pub(super) keep_alive: bool,
+    /// Where the acknowledgement ends in the buffer.
+    pub(super) end: usize,
+    /// How far the buffer is filled: bytes from `end` to here arrived with it (a pipelined
+    /// `/next` answer).
+    pub(super) filled: usize,
+}
+
 /// Reads the acknowledgement of a request just written into `buf`, dropping its body (at most
-/// [`ACK_BODY_LIMIT`]). Returns it with how far `buf` is filled: bytes past the message's `end`
-/// arrived with it (a pipelined `/next` answer). A pause of `idle` (if given) with no byte
-/// arriving is a lost connection.
+/// [`ACK_BODY_LIMIT`]). A pause of `idle` (if given) with no byte arriving is a lost
+/// connection.
 pub(super) fn read_ack<I: Io>(
     io: &mut I,
     buf: &mut [u8],
     idle: Option<Duration>,
-) -> Result<(Message, usize), ReadError> {
+) -> Result<Ack, ReadError> {
     let mut filled = 0;
     let mut reader = Reader::new(ACK_BODY_LIMIT, true);
     let message = read_message(io, buf, &mut filled, &mut reader, idle)?;
-    Ok((message, filled))
+    Ok(Ack {
+        status: message.head.status,
+        keep_alive: message.head.keep_alive,
+        end: message.end,
+        filled,
+    })
 }
 
 /// Reads until `reader` has a whole message in `buf`, failing after a pause of `idle` (if

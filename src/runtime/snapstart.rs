@@ -344,8 +344,8 @@ fn wait_for_restore<I: Io>(session: &mut Session<I>) -> Result<Restore, RuntimeE
             .map_err(ReadError::Connection)
             .and_then(|()| read_ack(io, &mut *ack, None));
         let failure = match answer {
-            Ok((message, _)) => {
-                return match message.head.status {
+            Ok(ack) => {
+                return match ack.status {
                     200..=299 => Ok(Restore::Restored),
                     500 => Err(RuntimeError::Fatal {
                         request: "GET /restore/next",

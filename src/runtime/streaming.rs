@@ -122,7 +122,7 @@ impl<I: Io> Session<I> {
             io.close();
             *connected = false;
             return match ack {
-                Ok((ack, _)) => check_ack("POST /response (streamed)", ack.head.status),
+                Ok(ack) => check_ack("POST /response (streamed)", ack.status),
                 Err(_) => {
                     log::error(format_args!(
                         "the connection closed or stalled before the streamed response was acknowledged"
