@@ -79,9 +79,10 @@ pub fn registered_identifier<'b>(
     if head.status != 200 {
         return Ok(None);
     }
-    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
-    let mut response = httparse::Response::new(&mut headers);
-    match response.parse(buf.get(..head.len).ok_or(ProtoError::BadHead)?) {
+    let mut headers = [const { core::mem::MaybeUninit::uninit() }; MAX_HEADERS];
+    let mut response = httparse::Response::new(&mut []);
+    let head_bytes = buf.get(..head.len).ok_or(ProtoError::BadHead)?;
+    match super::response::parse_response(&mut response, head_bytes, &mut headers) {
         Ok(httparse::Status::Complete(_)) => {}
         _ => return Err(ProtoError::BadHead),
     }
