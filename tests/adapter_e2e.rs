@@ -203,8 +203,8 @@ fn every_sample_event_buffered() {
             assert!(res["statusDescription"].is_string(), "{name}");
         }
     }
-    // One keep-alive connection for every invocation (and one for the readiness check).
-    assert_eq!(app.connections.load(std::sync::atomic::Ordering::SeqCst), 2);
+    // One keep-alive connection: the readiness check's, kept for every invocation.
+    assert_eq!(app.connections.load(std::sync::atomic::Ordering::SeqCst), 1);
 }
 
 #[test]
@@ -279,6 +279,51 @@ fn chunked_answers_buffered_and_streamed() {
     let (prelude, body) = streamed(&outcomes[0]);
     assert_eq!(prelude["headers"]["content-type"], "text/plain");
     assert_eq!(body, CHUNKS.concat().as_bytes());
+}
+
+#[test]
+fn the_readiness_connection_carries_the_first_invocation() {
+    let app = App::start(Behaviour::Echo);
+    let (outcomes, _m) = run(
+        app.port,
+        &[],
+        vec![
+            Invocation::new(http_api_event("/first")),
+            Invocation::new(http_api_event("/second")),
+        ],
+    );
+    for outcome in &outcomes {
+        assert_eq!(response(outcome)["statusCode"], 200);
+    }
+    assert_eq!(app.connections.load(std::sync::atomic::Ordering::SeqCst), 1);
+    let heads = app.heads.lock().unwrap();
+    assert_eq!(heads.len(), 3, "{heads:?}");
+    assert!(heads[0].starts_with("GET / HTTP/1.1\r\n"), "{}", heads[0]);
+    assert!(
+        !heads[0].to_ascii_lowercase().contains("connection: close"),
+        "{}",
+        heads[0]
+    );
+    assert!(heads[1].starts_with("GET /first"), "{}", heads[1]);
+    assert!(heads[2].starts_with("GET /second"), "{}", heads[2]);
+}
+
+#[test]
+fn an_app_that_drops_the_readiness_connection_silently() {
+    // The kept connection is closed by the app before the first invocation: the request is
+    // sent again, once, on a new connection, and so on for every invocation.
+    let app = App::start(Behaviour::SilentClose);
+    let invocations = (0..3)
+        .map(|i| Invocation::new(http_api_event(&format!("/n/{i}"))))
+        .collect();
+    let (outcomes, _m) = run(app.port, &[], invocations);
+    for (i, outcome) in outcomes.iter().enumerate() {
+        let res = response(outcome);
+        let echo: Value = serde_json::from_slice(&body_of(&res)).unwrap();
+        assert_eq!(echo["target"], format!("/n/{i}"));
+    }
+    assert_eq!(app.requests.load(std::sync::atomic::Ordering::SeqCst), 4);
+    assert_eq!(app.connections.load(std::sync::atomic::Ordering::SeqCst), 4);
 }
 
 #[test]

@@ -99,6 +99,17 @@ impl AppClient {
         }
     }
 
+    /// Takes `stream`, a connection to the app that already carried an answer (the readiness
+    /// check's), as the open connection: if the app closed it while idle, the next request is
+    /// sent again once on a new one. `timeout` is the read and write timeout set on it.
+    pub fn adopt(&mut self, stream: TcpStream, timeout: Option<Duration>) {
+        self.conn = Some(stream);
+        self.reused = true;
+        self.read_timeout = timeout;
+        self.write_timeout = timeout;
+        self.connects += 1;
+    }
+
     /// The app's address.
     pub fn addr(&self) -> SocketAddr {
         self.addr

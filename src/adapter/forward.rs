@@ -82,14 +82,26 @@ impl Forwarder {
     ) -> std::io::Result<Forwarder> {
         let client = AppClient::new(&config.host, config.port)?;
         let host = format!("{}:{}", config.host, config.port);
-        Ok(Forwarder {
+        let mut forwarder = Forwarder {
             config,
             readiness,
             client,
             host,
             head_buf: vec![0u8; REQUEST_HEAD_CAPACITY].into_boxed_slice(),
             answer: vec![0u8; answer_capacity.max(1024)].into_boxed_slice(),
-        })
+        };
+        forwarder.adopt_readiness_connection();
+        Ok(forwarder)
+    }
+
+    /// Takes the connection the readiness check left open, if it is to the app's address.
+    fn adopt_readiness_connection(&mut self) {
+        if self.client.addr() == self.readiness.addr() {
+            if let Some(conn) = self.readiness.take_connection() {
+                self.client
+                    .adopt(conn, Some(super::readiness::CHECK_TIMEOUT));
+            }
+        }
     }
 
     /// The connection to the app (for its counters).
@@ -104,8 +116,13 @@ impl Forwarder {
     }
 
     /// Under async init: the app is waited for at the first invocation, within its deadline.
-    fn ensure_ready(&self, deadline: Option<Instant>) -> Result<(), Error> {
-        self.readiness.wait_at_invocation(deadline)
+    fn ensure_ready(&mut self, deadline: Option<Instant>) -> Result<(), Error> {
+        if self.readiness.is_ready() {
+            return Ok(());
+        }
+        self.readiness.wait_at_invocation(deadline)?;
+        self.adopt_readiness_connection();
+        Ok(())
     }
 
     /// Writes the head of the request for `req`; returns its length.

@@ -1,14 +1,20 @@
 //! Readiness: the app is polled (`GET` the readiness path until the status is a healthy one,
 //! or a TCP connection that opens, per `AWS_LWA_READINESS_CHECK_PROTOCOL`) every 10 ms, as the
 //! Lambda Web Adapter does, before the first invocation is taken.
+//!
+//! The check that finds the app ready leaves its connection open when the app allows
+//! (HTTP/1.1 keep-alive, the whole answer read): the first invocation's request goes over it
+//! ([`Readiness::take_connection`]), so a cold start opens one connection to the app, not two.
 
 use core::fmt;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use super::config::{AdapterConfig, ReadinessProtocol};
+use super::response::{parse_head, Framing, MAX_APP_HEADERS};
 use crate::Error;
 
 /// Time between two checks.
@@ -19,7 +25,18 @@ pub const POLL_INTERVAL: Duration = Duration::from_millis(10);
 pub const ASYNC_INIT_WAIT: Duration = Duration::from_millis(9800);
 
 /// Bound on one check's connection, write and read.
-const CHECK_TIMEOUT: Duration = Duration::from_secs(1);
+pub const CHECK_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// The longest readiness body read to keep the connection: a longer one closes it instead.
+const KEEP_BODY_LIMIT: u64 = 64 * 1024;
+
+/// The body bytes a kept connection may have carried in the head's buffer.
+fn head_body_limit(framing: Framing) -> u64 {
+    match framing {
+        Framing::Length(n) => n,
+        _ => 0,
+    }
+}
 
 /// The outcome of one check that did not find the app ready.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,11 +66,13 @@ impl fmt::Display for NotReady {
 #[derive(Debug)]
 pub struct Readiness {
     addr: SocketAddr,
-    /// `GET <path> HTTP/1.1` with `Host` and `Connection: close`.
+    /// `GET <path> HTTP/1.1` with `Host` (a keep-alive request).
     request: Vec<u8>,
     protocol: ReadinessProtocol,
     healthy: super::config::StatusSet,
     ready: AtomicBool,
+    /// The connection of the check that found the app ready, if the app keeps it open.
+    kept: Mutex<Option<TcpStream>>,
 }
 
 impl Readiness {
@@ -64,7 +83,7 @@ impl Readiness {
             .next()
             .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, "no address"))?;
         let request = format!(
-            "GET {} HTTP/1.1\r\nHost: {}:{}\r\nUser-Agent: lambda-zero-adapter\r\nConnection: close\r\n\r\n",
+            "GET {} HTTP/1.1\r\nHost: {}:{}\r\nUser-Agent: lambda-zero-adapter\r\n\r\n",
             config.readiness_check_path, config.host, config.readiness_check_port
         )
         .into_bytes();
@@ -74,7 +93,15 @@ impl Readiness {
             protocol: config.readiness_check_protocol,
             healthy: config.readiness_check_healthy_status,
             ready: AtomicBool::new(false),
+            kept: Mutex::new(None),
         })
+    }
+
+    /// The connection left open by the check that found the app ready (at most once): the
+    /// app's keep-alive connection for the first requests.
+    /// Its read and write timeouts are [`CHECK_TIMEOUT`].
+    pub fn take_connection(&self) -> Option<TcpStream> {
+        self.kept.lock().ok()?.take()
     }
 
     /// Whether the app was found ready.
@@ -82,7 +109,8 @@ impl Readiness {
         self.ready.load(Ordering::Relaxed)
     }
 
-    /// One check.
+    /// One check. A healthy HTTP check whose connection the app keeps open leaves it for
+    /// [`Readiness::take_connection`].
     pub fn check(&self) -> Result<(), NotReady> {
         let mut conn = TcpStream::connect_timeout(&self.addr, CHECK_TIMEOUT)
             .map_err(|e| NotReady::Connect(e.kind()))?;
@@ -96,34 +124,60 @@ impl Readiness {
         let mut buf = [0u8; 4096];
         let mut filled = 0;
         loop {
-            let mut headers = [httparse::EMPTY_HEADER; 64];
-            let mut response = httparse::Response::new(&mut headers);
-            match response.parse(&buf[..filled]) {
-                Ok(httparse::Status::Complete(_)) => {
-                    let status = response.code.unwrap_or(0);
-                    if (100..200).contains(&status) && status != 101 {
-                        // An interim answer: wait for the final one (rare for a GET).
-                        return Err(NotReady::NoAnswer);
+            let mut headers = [httparse::EMPTY_HEADER; MAX_APP_HEADERS];
+            match parse_head(&buf[..filled], &mut headers, false) {
+                Ok(Some(head)) if head.is_interim() => {
+                    // An interim answer: wait for the final one (rare for a GET).
+                    return Err(NotReady::NoAnswer);
+                }
+                Ok(Some(head)) => {
+                    if !self.healthy.contains(head.status) {
+                        return Err(NotReady::Status(head.status));
                     }
-                    return if self.healthy.contains(status) {
-                        Ok(())
-                    } else {
-                        Err(NotReady::Status(status))
+                    let body = (filled - head.len) as u64;
+                    let whole = match head.framing {
+                        Framing::Empty => true,
+                        Framing::Length(n) => {
+                            n == body || self.drain(&mut conn, n.saturating_sub(body))
+                        }
+                        Framing::Chunked | Framing::UntilClose => false,
                     };
+                    if head.keep_alive && whole && body <= head_body_limit(head.framing) {
+                        let _ = conn.set_nodelay(true);
+                        if let Ok(mut kept) = self.kept.lock() {
+                            *kept = Some(conn);
+                        }
+                    }
+                    return Ok(());
                 }
-                // A head longer than the buffer: the status line is what counts.
-                Err(httparse::Error::TooManyHeaders) => return Err(NotReady::NoAnswer),
+                // The status line is what counts; a head longer than the buffer, or one that
+                // is not HTTP, is no answer.
                 Err(_) => return Err(NotReady::NoAnswer),
-                Ok(httparse::Status::Partial) if filled == buf.len() => {
-                    return Err(NotReady::NoAnswer)
-                }
-                Ok(httparse::Status::Partial) => {}
+                Ok(None) if filled == buf.len() => return Err(NotReady::NoAnswer),
+                Ok(None) => {}
             }
             match conn.read(&mut buf[filled..]) {
                 Ok(0) | Err(_) => return Err(NotReady::NoAnswer),
                 Ok(n) => filled += n,
             }
         }
+    }
+
+    /// Reads and drops `left` more body bytes (at most [`KEEP_BODY_LIMIT`]): whether the whole
+    /// body was read, so the connection can carry the next request.
+    fn drain(&self, conn: &mut TcpStream, mut left: u64) -> bool {
+        if left > KEEP_BODY_LIMIT {
+            return false;
+        }
+        let mut sink = [0u8; 1024];
+        while left > 0 {
+            let want = (left as usize).min(sink.len());
+            match conn.read(&mut sink[..want]) {
+                Ok(0) | Err(_) => return false,
+                Ok(n) => left -= n as u64,
+            }
+        }
+        true
     }
 
     /// Checks every [`POLL_INTERVAL`] until the app is ready (`Ok(true)`), `until` passes

@@ -45,7 +45,7 @@ fn main() -> ExitCode {
         let name = program.rsplit('/').next().unwrap_or("lambda-zero-adapter");
         match extension::register(&api, name) {
             Ok(id) => extension::poll_events(api, id),
-            Err(e) => eprintln!("lambda-zero-adapter: extension registration failed: {e}"),
+            Err(e) => say(format_args!("extension registration failed: {e}")),
         }
     }
     let config = match config {
@@ -63,10 +63,10 @@ fn main() -> ExitCode {
         }
     };
     if config.enable_compression {
-        eprintln!(
-            "lambda-zero-adapter: AWS_LWA_ENABLE_COMPRESSION is not supported: bodies go out as \
+        say(format_args!(
+            "AWS_LWA_ENABLE_COMPRESSION is not supported: bodies go out as \
              the app sends them"
-        );
+        ));
     }
     let mut app = if app_command.is_empty() {
         None
@@ -93,6 +93,7 @@ fn main() -> ExitCode {
         .ok()
         .and_then(|v| v.trim().parse::<u64>().ok())
         .map(Duration::from_millis);
+    let mode = config.invoke_mode;
     let mut waited = false;
     let mut init = move |mode: InvokeMode| -> Result<Forwarder, Error> {
         if !waited {
@@ -110,9 +111,6 @@ fn main() -> ExitCode {
             )
         })
     };
-    let mode = AdapterConfig::from_env()
-        .map(|c| c.invoke_mode)
-        .unwrap_or(InvokeMode::Buffered);
     let outcome = match mode {
         InvokeMode::Buffered => runtime.run_with_init(|_| init(mode).map(Buffered::new)),
         InvokeMode::ResponseStream => runtime.run_with_init(|_| init(mode).map(Streaming::new)),
@@ -146,19 +144,19 @@ fn wait_ready(
         }
     };
     let progress = |waited: Duration, last| {
-        eprintln!(
-            "lambda-zero-adapter: the app at {addr} is not ready after {} ms ({last})",
+        say(format_args!(
+            "the app at {addr} is not ready after {} ms ({last})",
             waited.as_millis()
-        );
+        ));
     };
     match readiness.wait(until, gone, progress) {
         Ok(true) => Ok(()),
         Ok(false) if config.async_init => {
-            eprintln!(
-                "lambda-zero-adapter: the app at {addr} is not ready after {} ms: taking \
+            say(format_args!(
+                "the app at {addr} is not ready after {} ms: taking \
                  invocations, which wait for it (AWS_LWA_ASYNC_INIT)",
                 start.elapsed().as_millis()
-            );
+            ));
             Ok(())
         }
         Ok(false) => {
@@ -191,6 +189,14 @@ fn init_failure(runtime: Runtime, message: String) -> ExitCode {
 }
 
 fn fail(e: &RuntimeError) -> ExitCode {
-    eprintln!("lambda-zero-adapter: {e}");
+    say(format_args!("{e}"));
     ExitCode::FAILURE
+}
+
+/// Writes `lambda-zero-adapter: <message>` to stderr in one write, so that the line is never
+/// split or interleaved with another thread's.
+fn say(message: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let line = format!("lambda-zero-adapter: {message}\n");
+    let _ = std::io::stderr().write_all(line.as_bytes());
 }

@@ -33,6 +33,9 @@ pub enum Behaviour {
     /// HTTP/1.0 answers without a length, the connection closed after each (as
     /// `python3 -m http.server`'s handlers do by default).
     CloseEach,
+    /// As `Echo`, but every connection is closed after its first answer without saying so
+    /// (keep-alive framing, no `Connection: close`), as an app with a short idle timeout does.
+    SilentClose,
 }
 
 /// A running app: its port, what it saw.
@@ -175,6 +178,10 @@ fn serve(
         heads.lock().unwrap().push(req.head.clone());
         let ok = match behaviour {
             Behaviour::Echo => answer_echo(&mut conn, &req),
+            Behaviour::SilentClose => {
+                answer_echo(&mut conn, &req);
+                false
+            }
             Behaviour::Chunked => answer_chunked(&mut conn),
             Behaviour::CloseEach => {
                 let body = serde_json::to_vec(&echo_json(&req)).unwrap();
