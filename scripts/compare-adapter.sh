@@ -32,8 +32,10 @@ nice cargo build --quiet --release --manifest-path "$ROOT/Cargo.toml" --bin lamb
     --target "$target" >&2 || die "lambda-zero-adapter does not build for $target"
 if [ ! -x "$lwa_root/bin/lambda-adapter" ]; then
     say "install: lambda_web_adapter $lwa_version from crates.io (cargo install --locked, $target)"
-    nice cargo install --quiet --locked lambda_web_adapter --version "$lwa_version" \
-        --target "$target" --root "$lwa_root" >&2 \
+    # From outside the repository: its .cargo/config.toml (lambda-zero's musl link flags) must
+    # not reach the published crate's build.
+    (cd / && nice cargo install --quiet --locked lambda_web_adapter --version "$lwa_version" \
+        --target "$target" --root "$lwa_root" >&2) \
         || die "cargo install lambda_web_adapter $lwa_version --target $target failed"
 fi
 

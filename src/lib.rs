@@ -66,11 +66,13 @@
 //! - Every received event gets exactly one response or error POST, also across a dropped
 //!   connection (the event stays in the receive buffer until its answer is acknowledged, and is
 //!   answered again on a new connection if needed).
-//! - `unsafe` is denied everywhere but in two places, each block with a `SAFETY` comment: the
+//! - `unsafe` is denied everywhere but in three places, each block with a `SAFETY` comment: the
 //!   typed JSON path's x86_64 stage 1 (`json/stage1.rs`: the SIMD loads and stores of a 64-byte
 //!   block, and the call into the code compiled for AVX2 or AVX-512 once the CPU is known to
 //!   have it; checked against a byte-at-a-time classifier and simd-json's by tests and by the
-//!   `json_event` fuzz target), and the one `setsockopt(TCP_QUICKACK)` in `transport.rs`.
+//!   `json_event` fuzz target), the one `setsockopt(TCP_QUICKACK)` in `transport.rs`, and the
+//!   optional global allocator [`MappedLarge`](crate::alloc::MappedLarge) (`mmap`/`munmap`/`mremap` of large
+//!   blocks; Linux).
 //! - Nothing the server or the handler sends can make the runtime panic: bad input is logged
 //!   and, where the protocol allows, reported to Lambda. A handler panic becomes that
 //!   invocation's `Function.Panic` error, with `panic = "unwind"` and with `panic = "abort"`.
@@ -84,6 +86,8 @@
 #![deny(unsafe_code)]
 #![warn(clippy::undocumented_unsafe_blocks)]
 
+#[cfg(target_os = "linux")]
+pub mod alloc;
 pub mod asynchronous;
 mod context;
 mod current;

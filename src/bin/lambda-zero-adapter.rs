@@ -23,6 +23,11 @@ use lambda_zero::adapter::forward::{
 use lambda_zero::adapter::readiness::{Readiness, ASYNC_INIT_WAIT};
 use lambda_zero::{Error, Runtime, RuntimeError};
 
+/// Reserved buffers (the event, the app's answer, the parser's index) cost no page until used.
+#[cfg(target_os = "linux")]
+#[global_allocator]
+static ALLOCATOR: lambda_zero::alloc::MappedLarge = lambda_zero::alloc::MappedLarge;
+
 /// lambda-zero's own bound on the readiness wait at init, in milliseconds (none by default:
 /// as the Lambda Web Adapter, the adapter waits until Lambda's init timeout ends it).
 const READINESS_TIMEOUT_VAR: &str = "LAMBDA_ZERO_READINESS_TIMEOUT_MS";
