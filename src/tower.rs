@@ -35,6 +35,10 @@
 //!   [`QueryStringParameters`], [`PathParameters`], [`StageVariables`], [`RawHttpPath`], the
 //!   [`RequestContext`] (the fields lambda-zero's view names) and the [`LambdaContext`].
 //!
+//! With [`run_with_streaming_response`] (or [`streaming_handler`]) the response is streamed
+//! instead, as with `lambda_http::run_with_streaming_response`: status and headers first, then
+//! each body frame as the service yields it.
+//!
 //! The response: status, every header (`Set-Cookie` values as cookies: the `cookies` array of
 //! HTTP APIs and function URLs, headers elsewhere), the body as text or base64 by content type
 //! as `lambda_http` decides. A service error (its `Display`), a body error and a panic fail
@@ -68,7 +72,10 @@ use bytes::{Buf, Bytes};
 use http_body::{Frame, SizeHint};
 use tower_service::Service;
 
-use crate::http::{Http, HttpHandler, Response as HttpResponse, Source};
+use crate::http::{
+    Http, HttpHandler, HttpStream, HttpStreamingHandler, Response as HttpResponse, Source,
+    StreamResponse,
+};
 use crate::{Context, Error, Runtime};
 
 /// The request a service gets: `lambda_http::Request` under the same name.
@@ -413,6 +420,126 @@ where
     }
 }
 
+/// `service` as the function's streaming handler (function URLs in `RESPONSE_STREAM` mode,
+/// API Gateway REST streaming integrations), on a tokio runtime of its own: each frame of the
+/// response body goes to Lambda as the service yields it. Give it to [`Runtime::run`].
+pub fn streaming_handler<S>(service: S) -> Result<HttpStream<TowerHandler<S>>, Error> {
+    TowerHandler::new(service)
+        .map(HttpStream::new)
+        .map_err(|e| {
+            Error::runtime(
+                "TokioRuntime",
+                format_args!("the tokio runtime could not be built: {e}"),
+            )
+        })
+}
+
+/// Runs `service` as a streaming function, forever, as
+/// `lambda_http::run_with_streaming_response(service)` does: status and headers go out first,
+/// then every body frame as it comes (a body error after the first frame travels in the
+/// stream's error trailers). Otherwise as [`run`].
+pub fn run_with_streaming_response<S, B>(service: S) -> !
+where
+    S: Service<Request, Response = http::Response<B>> + Clone + Send + 'static,
+    S::Error: fmt::Display,
+    B: http_body::Body,
+    B::Error: fmt::Display,
+{
+    let outcome = Runtime::from_env()
+        .and_then(|rt| rt.run_with_init(move |_config| streaming_handler(service.clone())));
+    match outcome {
+        Ok(()) => std::process::exit(0),
+        Err(e) => {
+            crate::log::error(format_args!("{e}"));
+            std::process::exit(1)
+        }
+    }
+}
+
+impl<S, B> HttpStreamingHandler for TowerHandler<S>
+where
+    S: Service<Request, Response = http::Response<B>>,
+    S::Error: fmt::Display,
+    B: http_body::Body,
+    B::Error: fmt::Display,
+{
+    fn handle(
+        &mut self,
+        req: &crate::http::Request<'_>,
+        res: &mut StreamResponse<'_, '_>,
+        ctx: &Context<'_>,
+    ) -> Result<(), Error> {
+        let request = to_http_request(req, ctx)?;
+        let TowerHandler {
+            service, driver, ..
+        } = self;
+        let call = call_and_stream(service, request, res);
+        match driver {
+            Driver::Tokio(runtime) => {
+                runtime.block_on(crate::asynchronous::until_deadline_on_tokio(call, ctx))?
+            }
+            Driver::BuiltIn => crate::asynchronous::until_deadline(call, ctx)?,
+        }
+    }
+}
+
+/// Calls the service once it is ready, sends its status and headers, then each data frame of
+/// its body as it comes.
+async fn call_and_stream<S, B>(
+    service: &mut S,
+    request: Request,
+    res: &mut StreamResponse<'_, '_>,
+) -> Result<(), Error>
+where
+    S: Service<Request, Response = http::Response<B>>,
+    S::Error: fmt::Display,
+    B: http_body::Body,
+    B::Error: fmt::Display,
+{
+    poll_fn(|cx| service.poll_ready(cx))
+        .await
+        .map_err(service_error)?;
+    let response = service.call(request).await.map_err(service_error)?;
+    let (parts, body) = response.into_parts();
+    res.status(parts.status.as_u16());
+    for (name, value) in &parts.headers {
+        let value = header_text(name, value)?;
+        if name == http::header::SET_COOKIE {
+            res.cookie(value);
+        } else {
+            res.header(name.as_str(), value);
+        }
+    }
+    let mut body = pin!(body);
+    while let Some(frame) = poll_fn(|cx| body.as_mut().poll_frame(cx)).await {
+        let frame = frame.map_err(|e| {
+            Error::function("BodyError", format_args!("the response body failed: {e}"))
+        })?;
+        if let Ok(mut data) = frame.into_data() {
+            while data.has_remaining() {
+                let chunk = data.chunk();
+                res.write(chunk)?;
+                let n = chunk.len();
+                data.advance(n);
+            }
+        }
+    }
+    res.start()
+}
+
+/// A response header's value as text: `http` allows bytes that no Lambda response carries.
+fn header_text<'v>(
+    name: &http::HeaderName,
+    value: &'v http::HeaderValue,
+) -> Result<&'v str, Error> {
+    value.to_str().map_err(|_| {
+        Error::function(
+            "InvalidResponse",
+            format_args!("the value of response header {name} is not visible ASCII"),
+        )
+    })
+}
+
 impl<S, B> HttpHandler for TowerHandler<S>
 where
     S: Service<Request, Response = http::Response<B>>,
@@ -490,12 +617,7 @@ fn write_response(
 ) -> Result<(), Error> {
     res.status(parts.status.as_u16());
     for (name, value) in &parts.headers {
-        let Ok(value) = value.to_str() else {
-            return Err(Error::function(
-                "InvalidResponse",
-                format_args!("the value of response header {name} is not visible ASCII"),
-            ));
-        };
+        let value = header_text(name, value)?;
         if name == http::header::SET_COOKIE {
             res.cookie(value);
         } else {

@@ -617,3 +617,150 @@ fn a_panicking_service_fails_its_invocation_and_the_function_goes_on() {
     let res: serde_json::Value = serde_json::from_slice(find(&fine).body()).unwrap();
     assert_eq!(res["body"], r#"{"a":1}"#);
 }
+
+/// Splits a streamed HTTP answer into its prelude (JSON) and body.
+fn split_stream(body: &[u8]) -> (serde_json::Value, Vec<u8>) {
+    let cut = body
+        .windows(8)
+        .position(|w| w == [0u8; 8])
+        .expect("a prelude, then eight NUL bytes");
+    let prelude = serde_json::from_slice(&body[..cut]).expect("the prelude is JSON");
+    (prelude, body[cut + 8..].to_vec())
+}
+
+/// A body of three frames, each after a tokio timer: the stream carries them as they come.
+struct Slow {
+    sent: u8,
+    timer: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl http_body::Body for Slow {
+    type Data = Bytes;
+    type Error = Infallible;
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut TaskContext<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        if self.sent == 3 {
+            return Poll::Ready(None);
+        }
+        let timer = self
+            .timer
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(Duration::from_millis(2))));
+        if timer.as_mut().poll(cx).is_pending() {
+            return Poll::Pending;
+        }
+        self.timer = None;
+        let n = self.sent;
+        self.sent += 1;
+        Poll::Ready(Some(Ok(Frame::data(Bytes::from(format!("frame-{n};"))))))
+    }
+}
+
+#[test]
+fn a_streaming_service_sends_its_head_then_every_frame_and_fails_in_the_trailers() {
+    #[derive(Clone)]
+    struct Streamer;
+    impl Service<Request> for Streamer {
+        type Response = http::Response<Either2>;
+        type Error = String;
+        type Future = Pin<Box<dyn Future<Output = Result<Self::Response, String>> + Send>>;
+        fn poll_ready(&mut self, _: &mut TaskContext<'_>) -> Poll<Result<(), String>> {
+            Poll::Ready(Ok(()))
+        }
+        fn call(&mut self, req: Request) -> Self::Future {
+            let path = req.uri().path().to_string();
+            Box::pin(async move {
+                match path.as_str() {
+                    "/error" => Err("no stream today".to_string()),
+                    "/body-error" => Ok(http::Response::new(Either2::Failing(FailingBody(0)))),
+                    "/empty" => Ok(http::Response::builder()
+                        .status(204)
+                        .body(Either2::Empty)
+                        .unwrap()),
+                    _ => Ok(http::Response::builder()
+                        .status(201)
+                        .header("content-type", "text/plain")
+                        .header("set-cookie", "a=1")
+                        .body(Either2::Slow(Slow {
+                            sent: 0,
+                            timer: None,
+                        }))
+                        .unwrap()),
+                }
+            })
+        }
+    }
+    enum Either2 {
+        Failing(FailingBody),
+        Slow(Slow),
+        Empty,
+    }
+    impl http_body::Body for Either2 {
+        type Data = Bytes;
+        type Error = &'static str;
+        fn poll_frame(
+            self: Pin<&mut Self>,
+            cx: &mut TaskContext<'_>,
+        ) -> Poll<Option<Result<Frame<Bytes>, &'static str>>> {
+            match self.get_mut() {
+                Either2::Failing(b) => Pin::new(b).poll_frame(cx),
+                Either2::Slow(b) => Pin::new(b).poll_frame(cx).map_err(|e| match e {}),
+                Either2::Empty => Poll::Ready(None),
+            }
+        }
+    }
+
+    let server = MockRuntimeApi::start().unwrap();
+    let good = server.push_event(event_for("/stream"));
+    let failed = server.push_event(event_for("/body-error"));
+    let refused = server.push_event(event_for("/error"));
+    let empty = server.push_event(event_for("/empty"));
+    let rt = Runtime::new(&server.endpoint()).unwrap().max_invocations(4);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(rt.run_with_init(|_| lambda_zero::tower::streaming_handler(Streamer)));
+    });
+    rx.recv_timeout(Duration::from_secs(20))
+        .expect("the runtime finished in time")
+        .unwrap();
+    let outcomes = server.wait_outcomes(4, Duration::from_secs(20));
+    let find = |id: &str| {
+        outcomes
+            .iter()
+            .find(|o| o.request_id() == Some(id))
+            .unwrap()
+    };
+
+    let streamed = find(&good);
+    assert!(
+        matches!(streamed, lambda_zero::testing::Outcome::Streamed { .. }),
+        "{streamed:?}"
+    );
+    assert_eq!(streamed.error_type(), None);
+    let (prelude, body) = split_stream(streamed.body());
+    assert_eq!(prelude["statusCode"], 201);
+    assert_eq!(prelude["headers"]["content-type"], "text/plain");
+    assert_eq!(prelude["cookies"][0], "a=1");
+    assert_eq!(body, b"frame-0;frame-1;frame-2;");
+
+    // A body error after the first frame: the part sent, then the error in the trailers.
+    let broken = find(&failed);
+    assert_eq!(broken.error_type(), Some("Function.BodyError"));
+    let (prelude, body) = split_stream(broken.body());
+    assert_eq!(prelude["statusCode"], 200);
+    assert_eq!(body, b"part");
+
+    // A service error before anything went out is the invocation's error.
+    let error = find(&refused);
+    assert!(
+        matches!(error, lambda_zero::testing::Outcome::Error { .. }),
+        "{error:?}"
+    );
+    assert_eq!(error.error_type(), Some("Function.ServiceError"));
+
+    // No body frame at all: the head still goes out.
+    let (prelude, body) = split_stream(find(&empty).body());
+    assert_eq!(prelude["statusCode"], 204);
+    assert!(body.is_empty());
+}
