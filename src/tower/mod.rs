@@ -33,7 +33,9 @@
 //! - **body**: decoded from base64 when `isBase64Encoded`;
 //! - **extensions**, read with [`RequestExt`] as with `lambda_http::RequestExt`:
 //!   [`QueryStringParameters`], [`PathParameters`], [`StageVariables`], [`RawHttpPath`], the
-//!   [`RequestContext`] (the fields lambda-zero's view names) and the [`LambdaContext`].
+//!   [`RequestContext`] (the fields lambda-zero's view names) and the [`LambdaContext`];
+//! - the body as the user's type with [`RequestPayloadExt::payload`] (JSON or form by
+//!   `Content-Type`), as with `lambda_http::RequestPayloadExt`.
 //!
 //! With [`run_with_streaming_response`] (or [`streaming_handler`]) the response is streamed
 //! instead, as with `lambda_http::run_with_streaming_response`: status and headers first, then
@@ -77,6 +79,9 @@ use crate::http::{
     StreamResponse,
 };
 use crate::{Context, Error, Runtime};
+
+mod payload;
+pub use payload::{PayloadError, RequestPayloadExt};
 
 /// The request a service gets: `lambda_http::Request` under the same name.
 pub type Request = http::Request<Body>;
