@@ -13,6 +13,7 @@ use std::fmt::{self, Write as _};
 use std::path::Path;
 
 use lambda_zero::events::cloudwatch_logs::{CloudWatchLogsEvent, LogsDecoder};
+use lambda_zero::events::codebuild::CodeBuildEvent;
 use lambda_zero::events::dynamodb::DynamoDbEvent;
 use lambda_zero::events::eventbridge::EventBridgeEvent;
 use lambda_zero::events::firehose::KinesisFirehoseEvent;
@@ -102,6 +103,7 @@ toucher!(Sns, SnsEvent);
 toucher!(S3, S3Event);
 toucher!(DynamoDb, DynamoDbEvent);
 toucher!(EventBridge, EventBridgeEvent);
+toucher!(CodeBuild, CodeBuildEvent);
 toucher!(Firehose, KinesisFirehoseEvent);
 toucher!(Kafka, KafkaEvent);
 
@@ -303,6 +305,13 @@ fn every_sample_through_its_typed_handler_allocates_nothing() {
             ],
         ),
         (
+            Box::new(events::handler(CodeBuild)),
+            &[
+                "example-codebuild-state-change.json",
+                "example-codebuild-phase-change.json",
+            ],
+        ),
+        (
             Box::new(events::handler(Firehose)),
             &["example-kinesis-firehose-event.json"],
         ),
@@ -364,5 +373,5 @@ fn every_sample_through_its_typed_handler_allocates_nothing() {
         }
     }
     assert!(failures.is_empty(), "{failures:#?}");
-    assert_eq!(checked, 27);
+    assert_eq!(checked, 29);
 }

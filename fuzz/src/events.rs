@@ -1,5 +1,5 @@
 //! The `events` check: arbitrary bytes as every typed event of `lambda_zero::events`.
-//! (SQS, SQS API, SNS, S3, DynamoDB Streams, Kinesis, Firehose, Kafka, EventBridge, CloudWatch
+//! (SQS, SQS API, SNS, S3, DynamoDB Streams, Kinesis, Firehose, Kafka, EventBridge, CodeBuild, CloudWatch
 //! Logs, Secrets Manager, CloudFormation, IoT button, Cognito pre sign-up and pre token
 //! generation V2, whose `respond` output must parse back as JSON, API Gateway authorizers, SES,
 //! S3 Object Lambda).
@@ -22,6 +22,7 @@ use lambda_zero::events::authorizer::{
 };
 use lambda_zero::events::cloudformation::CloudFormationCustomResourceRequest;
 use lambda_zero::events::cloudwatch_logs::{AwsLogs, CloudWatchLogsEvent, LogsDecoder};
+use lambda_zero::events::codebuild::CodeBuildEvent;
 use lambda_zero::events::cognito::{
     respond, CognitoEventUserPoolsPreSignup, CognitoEventUserPoolsPreTokenGenV2,
 };
@@ -125,7 +126,7 @@ struct State {
 
 thread_local! {
     static STATE: RefCell<State> = RefCell::new(State {
-        parser: Parser::new(Limits::strict(64 * 1024, 0)),
+        parser: Parser::with_index(Limits::strict(64 * 1024, 0)),
         logs: LogsDecoder::new(64 * 1024, 256 * 1024),
         buf: vec![0; 64 * 1024],
         encoded: vec![0; 4 * 64 * 1024],
@@ -164,6 +165,7 @@ pub fn events(data: &[u8]) {
             walk::<SqsApiEvent<'_, '_>>(v);
             walk::<SnsEvent<'_, '_>>(v);
             walk::<EventBridgeEvent<'_, '_>>(v);
+            walk::<CodeBuildEvent<'_, '_>>(v);
             walk::<SecretsManagerSecretRotationEvent<'_>>(v);
             walk::<CloudFormationCustomResourceRequest<'_, '_>>(v);
             walk::<IoTButtonEvent<'_>>(v);

@@ -137,7 +137,7 @@ impl LogsDecoder {
             compressed: vec![0u8; max_compressed].into_boxed_slice(),
             inflated: vec![0u8; max_inflated].into_boxed_slice(),
             inflater: Box::default(),
-            parser: Parser::new(Limits {
+            parser: Parser::with_index(Limits {
                 max_event: max_inflated,
                 max_response: 0,
                 structurals: max_inflated / 8,

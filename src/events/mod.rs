@@ -52,6 +52,7 @@
 //! | [`dynamodb`] | `DynamoDbEvent`, `AttributeValue` (S N B BOOL NULL M L SS NS BS) | [`BatchItemFailures`] |
 //! | [`kinesis`] | `KinesisEvent` (data base64-decoded on demand) | [`BatchItemFailures`] |
 //! | [`eventbridge`] | `EventBridgeEvent<D>` (CloudWatch Events; `detail` as the user's type or a [`crate::json::Value`]) | |
+//! | [`codebuild`] | `CodeBuildEvent` (EventBridge envelope, `CodeBuildEventDetail`: state and phase changes) | |
 //! | [`cloudwatch_logs`] | `CloudWatchLogsEvent`, `LogsDecoder` (base64 + gzip), `LogsData` | |
 //! | [`firehose`] | `KinesisFirehoseEvent` (data base64-decoded on demand) | [`firehose::FirehoseResponse`] |
 //! | [`kafka`] | `KafkaEvent` (MSK and self-managed Kafka; keys and values base64) | |
@@ -93,6 +94,7 @@ pub(crate) mod view;
 pub mod authorizer;
 pub mod cloudformation;
 pub mod cloudwatch_logs;
+pub mod codebuild;
 pub mod cognito;
 pub mod dynamodb;
 pub mod eventbridge;
@@ -161,12 +163,14 @@ impl<H: EventHandler> JsonHandler for Events<H> {
     }
 }
 
-/// A ready [`crate::Handler`] for an [`EventHandler`], with Lambda's [`Limits`].
+/// A ready [`crate::Handler`] for an [`EventHandler`], with Lambda's [`Limits`]. Events are
+/// parsed by a [`crate::json::Parser::with_index`]: lambda-zero's own stage 1 and tape pass
+/// where the CPU runs them, simd-json otherwise.
 pub fn handler<H: EventHandler>(h: H) -> Json<Events<H>> {
-    Json::new(Events(h))
+    handler_with_limits(h, Limits::default())
 }
 
 /// A ready [`crate::Handler`] for an [`EventHandler`], with buffers sized for `limits`.
 pub fn handler_with_limits<H: EventHandler>(h: H, limits: Limits) -> Json<Events<H>> {
-    Json::with_limits(Events(h), limits)
+    Json::indexed(Events(h), limits)
 }

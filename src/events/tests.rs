@@ -1,6 +1,7 @@
 //! Every vendored AWS sample of a family with a type, read through that type.
 
 use super::cloudwatch_logs::{CloudWatchLogsEvent, LogsDecoder};
+use super::codebuild::CodeBuildEvent;
 use super::dynamodb::{AttributeValue, DynamoDbEvent};
 use super::eventbridge::EventBridgeEvent;
 use super::kinesis::KinesisEvent;
@@ -19,7 +20,7 @@ fn sample(name: &str) -> Vec<u8> {
 macro_rules! read {
     ($ty:ty, $json:expr, |$e:ident| $body:expr $(,)?) => {{
         let mut json: Vec<u8> = $json;
-        let mut parser = Parser::new(Limits::strict(64 * 1024, 0));
+        let mut parser = Parser::with_index(Limits::strict(64 * 1024, 0));
         parser
             .with_value(&mut json, |v| {
                 let $e: Result<$ty, Mismatch> = <$ty>::from_value(v);
@@ -308,6 +309,69 @@ fn eventbridge_samples_read_the_envelope_and_detail() {
             assert_eq!(e.detail_type, "Scheduled Event");
             assert_eq!(e.version, Some("0"));
             assert!(e.detail.is_empty());
+        }
+    );
+}
+
+#[test]
+fn codebuild_samples_read_the_build_and_its_phases() {
+    read!(
+        CodeBuildEvent<'_, '_>,
+        sample("example-codebuild-state-change.json"),
+        |e| {
+            let e = e.unwrap();
+            assert_eq!(e.detail_type, "CodeBuild Build State Change");
+            assert_eq!(e.source, "aws.codebuild");
+            let d = e.detail;
+            assert_eq!(d.build_status, Some("SUCCEEDED"));
+            assert_eq!(d.current_phase, Some("COMPLETED"));
+            assert_eq!(d.current_phase_context, Some("[]"));
+            let info = d.additional_information;
+            assert_eq!(info.timeout, Some(60.0));
+            assert_eq!(info.build_number, Some(55.0));
+            assert_eq!(info.build_complete, Some(true));
+            assert_eq!(info.environment.privileged_mode, Some(false));
+            assert_eq!(info.environment.type_, Some("LINUX_CONTAINER"));
+            let var = info
+                .environment
+                .environment_variables
+                .get(0)
+                .unwrap()
+                .unwrap();
+            assert_eq!(
+                (var.name, var.type_, var.value),
+                (Some("TEST"), Some("PLAINTEXT"), Some("TEST"))
+            );
+            assert_eq!(info.source.type_, Some("S3"));
+            assert_eq!(info.source_version, Some("my-source-version"));
+            assert_eq!(
+                info.logs.group_name,
+                Some("/aws/codebuild/my-sample-project")
+            );
+            let phases: Vec<_> = info.phases.iter().map(Result::unwrap).collect();
+            assert_eq!(phases.len(), 11);
+            assert_eq!(phases[2].phase_type, "PROVISIONING");
+            assert_eq!(phases[2].duration, Some(36.0));
+            assert_eq!(phases[10].phase_type, "COMPLETED");
+            assert_eq!((phases[10].end_time, phases[10].phase_status), (None, None));
+        }
+    );
+    read!(
+        CodeBuildEvent<'_, '_>,
+        sample("example-codebuild-phase-change.json"),
+        |e| {
+            let d = e.unwrap().detail;
+            assert_eq!(d.build_status, None);
+            assert_eq!(d.completed_phase, Some("COMPLETED"));
+            assert_eq!(d.completed_phase_status, Some("SUCCEEDED"));
+            assert_eq!(d.completed_phase_duration, Some(4.0));
+            assert_eq!(d.completed_phase_start, Some("Sep 1, 2017 4:14:21 PM"));
+            assert_eq!(d.completed_phase_end, Some("Sep 1, 2017 4:14:26 PM"));
+            assert!(d
+                .additional_information
+                .environment
+                .environment_variables
+                .is_empty());
         }
     );
 }

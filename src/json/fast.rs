@@ -175,13 +175,13 @@ impl Fast {
 
 /// JSON whitespace.
 #[inline]
-fn is_space(b: u8) -> bool {
+pub(super) fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\n' | b'\r' | b'\t')
 }
 
 /// What may follow a scalar inside a container.
 #[inline]
-fn ends_scalar(b: u8) -> bool {
+pub(super) fn ends_scalar(b: u8) -> bool {
     matches!(b, b' ' | b'\n' | b'\r' | b'\t' | b',' | b']' | b'}')
 }
 
@@ -229,7 +229,7 @@ fn quote_or_backslash(s: &[u8]) -> Option<usize> {
 
 /// Checks the `true`, `false` or `null` (by its first byte `c`) at `p`.
 #[inline]
-fn check_literal(src: &[u8], p: usize, c: u8) -> Result<(), Bail> {
+pub(super) fn check_literal(src: &[u8], p: usize, c: u8) -> Result<(), Bail> {
     // The word, little-endian, and its length.
     let (word, len): (u64, usize) = match c {
         b't' => (u64::from(u32::from_le_bytes(*b"true")), 4),
@@ -331,7 +331,7 @@ fn hex4(h: &[u8]) -> Result<u32, Bail> {
 
 /// A number token, read as simd-json reads it.
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Number {
+pub(super) enum Number {
     /// A non-negative integer.
     U64(u64),
     /// A negative integer (`-0` included).
@@ -352,7 +352,7 @@ fn digits_end(s: &[u8], mut at: usize) -> usize {
 /// Checks the number at `p` (syntax, what may follow it, and that simd-json can represent it)
 /// and returns the end of its token.
 #[inline]
-fn check_number(src: &[u8], p: usize) -> Result<usize, Bail> {
+pub(super) fn check_number(src: &[u8], p: usize) -> Result<usize, Bail> {
     let int_start = p + usize::from(src.get(p) == Some(&b'-'));
     let mut end = digits_end(src, int_start);
     let int_len = end - int_start;
@@ -392,7 +392,7 @@ fn check_number(src: &[u8], p: usize) -> Result<usize, Bail> {
 }
 
 /// The value of a checked number token.
-fn read_number(token: &[u8]) -> Result<Number, Bail> {
+pub(super) fn read_number(token: &[u8]) -> Result<Number, Bail> {
     let negative = token[0] == b'-';
     let is_float = token.iter().any(|b| matches!(b, b'.' | b'e' | b'E'));
     if is_float {

@@ -106,6 +106,7 @@ impl TypedHandler for TypedProbe {
 thread_local! {
     static ADAPTERS: RefCell<Option<(Json<Echo>, Typed<TypedProbe>)>> = const { RefCell::new(None) };
     static PATHS: RefCell<Option<Paths>> = const { RefCell::new(None) };
+    static INDEXED: RefCell<Option<Parser>> = const { RefCell::new(None) };
 }
 
 /// Any JSON value, as serde's visitor calls describe it: which `visit_*` method, with what.
@@ -407,6 +408,25 @@ pub fn event(data: &[u8]) {
         });
         stage1(data);
         let reference = simd_json::to_tape(&mut data.to_vec()).map(|t| owned_tape(&t.0));
+        // `Parser::with_index` (its own stage 1 and tape pass where it takes the event) writes
+        // simd-json's tape, and refuses what simd-json refuses.
+        INDEXED.with(|cell| {
+            let mut cell = cell.borrow_mut();
+            let parser = cell.get_or_insert_with(|| Parser::with_index(limits()));
+            let mut event = data.to_vec();
+            match (
+                parser.with_value(&mut event, |v| owned_tape(v.nodes())),
+                &reference,
+            ) {
+                (Ok(got), Ok(want)) => assert_eq!(&got, want, "the indexed tape differs"),
+                (Err(_), Err(_)) => {}
+                (got, want) => panic!(
+                    "the indexed parser and simd-json disagree: {:?} vs {:?}",
+                    got.is_ok(),
+                    want.is_ok()
+                ),
+            }
+        });
         let mut event = data.to_vec();
         match (echo.handle(&mut event, &ctx), &reference) {
             (Ok(copy), Ok(reference)) => {

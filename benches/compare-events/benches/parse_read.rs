@@ -15,7 +15,10 @@ fn parse_read(c: &mut Criterion) {
     let mut zero = Zero::default();
     for family in Family::ALL {
         let event = family.event();
-        assert_eq!(zero.read(family, &mut event.clone()), aws_read(family, &event));
+        assert_eq!(
+            zero.read(family, &mut event.clone()),
+            aws_read(family, &event)
+        );
         group.bench_function(format!("lambda-zero/{}", family.name()), |b| {
             b.iter_batched_ref(
                 || event.clone(),

@@ -2,8 +2,8 @@
 //! event, iterate its records and touch a few fields of each, summed into a checksum that both
 //! sides must agree on (`tests/differential.rs` checks that they do).
 //!
-//! lambda-zero parses in place into its borrowed types with one [`Parser`] reused across
-//! invocations (as its `events::handler` adapter does); `aws_lambda_events` deserializes with
+//! lambda-zero parses in place into its borrowed types with one [`Parser::with_index`] reused
+//! across invocations (as its `events::handler` adapter does); `aws_lambda_events` deserializes with
 //! `serde_json::from_slice` into its owned types, as `lambda_runtime` does.
 
 use std::path::Path;
@@ -106,7 +106,7 @@ pub struct Zero {
 impl Default for Zero {
     fn default() -> Zero {
         Zero {
-            parser: Parser::new(Limits::strict(256 * 1024, 0)),
+            parser: Parser::with_index(Limits::strict(256 * 1024, 0)),
             data: vec![0; 256 * 1024],
             logs: LogsDecoder::new(256 * 1024, 1024 * 1024),
         }
@@ -125,7 +125,10 @@ impl Zero {
                     for m in e.records.iter() {
                         let m = m.unwrap();
                         sum += len(m.message_id) + len(m.body);
-                        sum += len(m.attributes.get("ApproximateReceiveCount").and_then(Result::ok));
+                        sum += len(m
+                            .attributes
+                            .get("ApproximateReceiveCount")
+                            .and_then(Result::ok));
                     }
                     sum
                 }
@@ -181,8 +184,7 @@ impl Zero {
                 }
                 Family::EventBridge => {
                     let e: EventBridgeEvent<'_, '_> = EventBridgeEvent::from_value(v).unwrap();
-                    (e.detail_type.len() + e.source.len()) as u64
-                        + len(e.detail.get_str("state"))
+                    (e.detail_type.len() + e.source.len()) as u64 + len(e.detail.get_str("state"))
                 }
             })
             .unwrap()
@@ -197,7 +199,10 @@ pub fn aws_read(family: Family, event: &[u8]) -> u64 {
             let mut sum = 0;
             for m in &e.records {
                 sum += len(m.message_id.as_deref()) + len(m.body.as_deref());
-                sum += len(m.attributes.get("ApproximateReceiveCount").map(String::as_str));
+                sum += len(m
+                    .attributes
+                    .get("ApproximateReceiveCount")
+                    .map(String::as_str));
             }
             sum
         }
@@ -247,8 +252,7 @@ pub fn aws_read(family: Family, event: &[u8]) -> u64 {
             sum
         }
         Family::EventBridge => {
-            let e: aws::eventbridge::EventBridgeEvent =
-                serde_json::from_slice(event).unwrap();
+            let e: aws::eventbridge::EventBridgeEvent = serde_json::from_slice(event).unwrap();
             (e.detail_type.len() + e.source.len()) as u64
                 + len(e.detail.get("state").and_then(|s| s.as_str()))
         }

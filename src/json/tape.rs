@@ -1,0 +1,520 @@
+//! The tape of an event without simd-json's stage 2: lambda-zero's own stage 1
+//! ([`super::stage1`]) indexes the event where it lies, then one pass over that index writes
+//! the same tape simd-json's [`simd_json::fill_tape`] writes, checking what its stage 2 checks.
+//!
+//! simd-json copies the event into a padded buffer, runs its stage 1 (see [`super::stage1`] for
+//! why that one is slower), then copies every string, escaped or not, through its string
+//! buffer back into the event. Here, for an event without a backslash, a string is borrowed
+//! where it lies: its closing quote is the last byte that is not white space before the next
+//! structural, so it needs no scan. The pass checks the grammar, literals, numbers (syntax and
+//! range), depth and that nothing follows the root, as simd-json's stage 2 does.
+//!
+//! Whatever is unusual (an escape anywhere, invalid JSON, a root that is not a container, an
+//! event larger than the index or the tape, nesting at the depth limit) is left to simd-json,
+//! over the untouched event: this pass never writes the event, so results and errors are
+//! simd-json's either way. Only x86_64 with AVX2 or AVX-512 runs it; elsewhere the parser uses
+//! simd-json alone.
+
+use core::fmt;
+
+use simd_json::{Node, StaticNode};
+
+use super::fast::FAST_MAX_EVENT;
+use super::fast::{check_literal, check_number, ends_scalar, is_space, read_number, Bail, Number};
+use super::stage1::{Kernel, BLOCK};
+
+/// One open container while the tape is written.
+#[derive(Clone, Copy, Default)]
+struct Frame {
+    /// Where its node is on the tape.
+    start: usize,
+    /// Its members or elements so far.
+    len: usize,
+    /// An object (else an array).
+    object: bool,
+}
+
+/// The index and the container stack of [`Parser::with_index`](super::Parser::with_index),
+/// sized once.
+pub(crate) struct TapeIndex {
+    kernel: Kernel,
+    /// One offset per structural, with a block more room than the largest event needs.
+    index: Box<[u32]>,
+    /// As deep as the parser accepts (an event nested that deep goes to simd-json).
+    frames: Box<[Frame]>,
+    /// Largest event taken.
+    max_len: usize,
+    /// Where pass 1 left each string on the tape (its node holds the string's extent).
+    strings: Box<[u32]>,
+    /// Strings of the event pass 1 accepted last (0 when it gave up).
+    count: usize,
+}
+
+impl fmt::Debug for TapeIndex {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TapeIndex")
+            .field("stage1", &self.kernel.name())
+            .field("max_len", &self.max_len)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TapeIndex {
+    /// Buffers for events up to `max_len` bytes (capped at 1 MiB) nested up to `max_depth`,
+    /// with the fastest stage 1 this CPU runs (or the one `LAMBDA_ZERO_JSON_STAGE1` names);
+    /// `None` where none runs, or when that variable says `simd-json`.
+    pub(crate) fn new(max_len: usize, max_depth: usize) -> Option<TapeIndex> {
+        let name = std::env::var("LAMBDA_ZERO_JSON_STAGE1").ok();
+        let kernel = Kernel::select(name.as_deref())?;
+        let max_len = max_len.min(FAST_MAX_EVENT);
+        Some(TapeIndex {
+            kernel,
+            // Zeroed allocations of this size come straight from the OS, committed on touch.
+            index: vec![0u32; max_len + BLOCK].into_boxed_slice(),
+            frames: vec![Frame::default(); max_depth.min(max_len)].into_boxed_slice(),
+            // A string takes two bytes at least.
+            strings: vec![0u32; max_len / 2 + 1].into_boxed_slice(),
+            max_len,
+            count: 0,
+        })
+    }
+
+    /// Pass 1: indexes `event` and writes its tape into `tape` (empty, whose capacity it never
+    /// exceeds) with every string left empty, checking the event as simd-json's stage 2 does;
+    /// or gives up, leaving `tape` empty, for simd-json to parse the event. The event is only
+    /// read, for as long as the call: [`TapeIndex::strings`] then borrows the strings from it
+    /// for as long as the tape lives.
+    pub(crate) fn shape(&mut self, event: &[u8], tape: &mut Vec<Node<'_>>) -> Result<(), Bail> {
+        self.count = 0;
+        if event.len() > self.max_len || memchr::memchr(b'\\', event).is_some() {
+            return Err(Bail);
+        }
+        let n = self.kernel.index(event, &mut self.index)?;
+        let index = self.index.get(..n).ok_or(Bail)?;
+        // Every value and key is one structural, so the tape is never longer than the index.
+        if n > tape.capacity() {
+            return Err(Bail);
+        }
+        let outcome = build(event, index, &mut self.frames, &mut self.strings, tape);
+        match outcome {
+            Ok(strings) => {
+                self.count = strings;
+                Ok(())
+            }
+            Err(Bail) => {
+                tape.clear();
+                Err(Bail)
+            }
+        }
+    }
+
+    /// Pass 2, after [`TapeIndex::shape`] accepted `event`: puts each string, borrowed from
+    /// the event, into its node of `tape`. Fails only if `event` is not the event that pass 1
+    /// accepted (a valid event that stage 1 accepted is valid UTF-8).
+    pub(crate) fn strings<'de>(
+        &self,
+        event: &'de [u8],
+        tape: &mut [Node<'de>],
+    ) -> Result<(), Bail> {
+        // Stage 1 checked the UTF-8 of an event with bytes above 0x7f; for the others this is
+        // the ASCII test only. Strings are then sliced, not checked one by one.
+        let text = core::str::from_utf8(event).map_err(|_| Bail)?;
+        for &at in self.strings.get(..self.count).ok_or(Bail)? {
+            let node = tape.get_mut(at as usize).ok_or(Bail)?;
+            let Node::Static(StaticNode::U64(extent)) = *node else {
+                return Err(Bail);
+            };
+            let (from, to) = ((extent >> 32) as usize, extent as u32 as usize);
+            *node = Node::String(text.get(from..to).ok_or(Bail)?);
+        }
+        Ok(())
+    }
+}
+
+/// Pass 1 over `src`, indexed by `index`, into `tape`: each string's node holds its extent
+/// (`from << 32 | to`, as a `U64`), and its position goes to `strings`. The number of strings.
+///
+/// The container being filled is kept in locals (`start`, `len`, `object`); opening one
+/// pushes the outer one's on `frames`, closing one pops it.
+#[inline(always)]
+fn build(
+    src: &[u8],
+    index: &[u32],
+    frames: &mut [Frame],
+    strings: &mut [u32],
+    tape: &mut Vec<Node<'_>>,
+) -> Result<usize, Bail> {
+    let n = index.len();
+    let mut count = 0usize;
+    let mut depth = 0usize;
+    let mut i = 0usize;
+    let mut start = 0usize;
+    let mut len = 0usize;
+    let mut object = false;
+
+    macro_rules! token {
+        ($i:expr) => {{
+            let p = *index.get($i).ok_or(Bail)? as usize;
+            (p, *src.get(p).ok_or(Bail)?)
+        }};
+    }
+    let (mut p, mut c) = token!(0);
+    // The string at structural `i`, at `p`: its node holds its extent; loads the byte of the
+    // next structural into `c`. Stage 1 checked the string; without escapes, its closing
+    // quote is the last byte that is not white space before the next structural (inside a
+    // container there is one).
+    macro_rules! string {
+        () => {{
+            let next = *index.get(i + 1).ok_or(Bail)? as usize;
+            let mut q = next - 1;
+            if src[q] != b'"' {
+                while is_space(src[q]) {
+                    q -= 1;
+                }
+                if src[q] != b'"' || q <= p {
+                    return Err(Bail);
+                }
+            }
+            *strings.get_mut(count).ok_or(Bail)? = tape.len() as u32;
+            count += 1;
+            tape.push(Node::Static(StaticNode::U64(
+                ((p as u64 + 1) << 32) | q as u64,
+            )));
+            i += 1;
+            c = *src.get(next).ok_or(Bail)?;
+        }};
+    }
+    // After `{` or `,` in an object: the key at `c`, its `:`, then the value's first structural.
+    macro_rules! key {
+        () => {{
+            if c != b'"' {
+                return Err(Bail);
+            }
+            string!();
+            if c != b':' {
+                return Err(Bail);
+            }
+            i += 1;
+            (p, c) = token!(i);
+        }};
+    }
+
+    // The root: a container (a scalar root is simd-json's).
+    if c != b'{' && c != b'[' {
+        return Err(Bail);
+    }
+    loop {
+        // Structural `i`, at `p`, is `c` and starts a value.
+        if c == b'"' {
+            string!();
+        } else if c == b'{' || c == b'[' {
+            *frames.get_mut(depth).ok_or(Bail)? = Frame { start, len, object };
+            depth += 1;
+            object = c == b'{';
+            start = tape.len();
+            len = 0;
+            tape.push(Node::Static(StaticNode::Null));
+            i += 1;
+            (p, c) = token!(i);
+            if c != if object { b'}' } else { b']' } {
+                if object {
+                    key!();
+                }
+                continue;
+            }
+            // Empty: `c` closes it below, with `len` 0 (the loop below counts one value
+            // before it looks at `c`).
+            len = usize::MAX;
+        } else {
+            let node = match c {
+                b't' | b'f' | b'n' => {
+                    check_literal(src, p, c)?;
+                    match c {
+                        b't' => StaticNode::Bool(true),
+                        b'f' => StaticNode::Bool(false),
+                        _ => StaticNode::Null,
+                    }
+                }
+                b'-' | b'0'..=b'9' => number(src, p)?,
+                _ => return Err(Bail),
+            };
+            tape.push(Node::Static(node));
+            i += 1;
+            c = token!(i).1;
+        }
+        // Structural `i` is `c` and follows a complete value inside a container.
+        loop {
+            len = len.wrapping_add(1);
+            if c == b',' {
+                i += 1;
+                (p, c) = token!(i);
+                if object {
+                    key!();
+                }
+                break;
+            }
+            if c != if object { b'}' } else { b']' } {
+                return Err(Bail);
+            }
+            let count_in = tape.len() - start - 1;
+            *tape.get_mut(start).ok_or(Bail)? = if object {
+                Node::Object {
+                    len,
+                    count: count_in,
+                }
+            } else {
+                Node::Array {
+                    len,
+                    count: count_in,
+                }
+            };
+            depth -= 1;
+            i += 1;
+            let outer = *frames.get(depth).ok_or(Bail)?;
+            (start, len, object) = (outer.start, outer.len, outer.object);
+            if depth == 0 {
+                return if i == n { Ok(count) } else { Err(Bail) };
+            }
+            c = token!(i).1;
+        }
+    }
+}
+
+/// The powers of ten that an `f64` holds exactly.
+const POWERS_OF_TEN: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// The number at `p`, checked and read as simd-json reads it.
+#[inline(always)]
+fn number(src: &[u8], p: usize) -> Result<StaticNode, Bail> {
+    let negative = src[p] == b'-';
+    let start = p + usize::from(negative);
+    let mut at = start;
+    let mut n: u64 = 0;
+    while let Some(&b) = src.get(at) {
+        if !b.is_ascii_digit() {
+            break;
+        }
+        n = n.wrapping_mul(10).wrapping_add(u64::from(b - b'0'));
+        at += 1;
+    }
+    let digits = at - start;
+    let plain = digits > 0
+        && digits <= 17
+        && (digits == 1 || src[start] != b'0')
+        && src.get(at).is_some_and(|&b| ends_scalar(b));
+    if plain {
+        // Up to 17 digits: no overflow, and `-0` is the integer 0, as simd-json reads it.
+        return Ok(if negative {
+            StaticNode::I64(-(n as i64))
+        } else {
+            StaticNode::U64(n)
+        });
+    }
+    // A fraction without exponent whose digits fit 53 bits, as timestamps are
+    // (`1428537600.0`): the digits over an exact power of ten, one correctly rounded division,
+    // which is the correctly rounded value simd-json reads (Clinger's fast path).
+    if digits > 0 && (digits == 1 || src[start] != b'0') && src.get(at) == Some(&b'.') {
+        let mut end = at + 1;
+        while let Some(&b) = src.get(end) {
+            if !b.is_ascii_digit() {
+                break;
+            }
+            n = n.wrapping_mul(10).wrapping_add(u64::from(b - b'0'));
+            end += 1;
+        }
+        let fraction = end - at - 1;
+        if fraction > 0
+            && digits + fraction <= 19
+            && n <= 1 << 53
+            && src.get(end).is_some_and(|&b| ends_scalar(b))
+        {
+            if let Some(&scale) = POWERS_OF_TEN.get(fraction) {
+                let x = n as f64 / scale;
+                return Ok(StaticNode::F64(if negative { -x } else { x }));
+            }
+        }
+    }
+    // Exponents, long numbers and invalid tokens.
+    let end = check_number(src, p)?;
+    Ok(match read_number(&src[p..end])? {
+        Number::U64(n) => StaticNode::U64(n),
+        Number::I64(n) => StaticNode::I64(n),
+        Number::F64(x) => StaticNode::F64(x),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use simd_json::Node;
+
+    use super::TapeIndex;
+    use crate::json::{Limits, Parser};
+
+    fn samples() -> Vec<(String, Vec<u8>)> {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/events");
+        let mut events = Vec::new();
+        for dir in [root.to_owned(), format!("{root}/lambda-http")] {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.extension().is_some_and(|e| e == "json") {
+                    events.push((path.display().to_string(), std::fs::read(path).unwrap()));
+                }
+            }
+        }
+        assert!(events.len() > 30);
+        events
+    }
+
+    /// simd-json's tape of `json`, as owned debug text (strings included).
+    fn reference(json: &[u8]) -> Result<String, ()> {
+        let mut copy = json.to_vec();
+        simd_json::to_tape(&mut copy)
+            .map(|t| format!("{:?}", t.0))
+            .map_err(|_| ())
+    }
+
+    /// The tape of `Parser::with_index`, and whether its own pass took the event.
+    fn indexed(parser: &mut Parser, json: &[u8]) -> (Result<String, ()>, bool) {
+        let mut copy = json.to_vec();
+        let got = parser
+            .with_value(&mut copy, |v| format!("{:?}", v.nodes()))
+            .map_err(|_| ());
+        let mut tape: Vec<Node<'_>> = Vec::with_capacity(json.len() + 1);
+        let took = parser
+            .index
+            .as_mut()
+            .is_some_and(|index| index.shape(json, &mut tape).is_ok());
+        (got, took)
+    }
+
+    fn parser() -> Parser {
+        Parser::with_index(Limits::strict(256 * 1024, 0))
+    }
+
+    #[test]
+    fn every_sample_event_gets_simd_jsons_tape() {
+        let mut parser = parser();
+        let runs = parser.index.is_some();
+        for (name, json) in samples() {
+            let (got, took) = indexed(&mut parser, &json);
+            assert_eq!(got, reference(&json), "{name}");
+            // Samples without a backslash take the pass (where a stage 1 of ours runs).
+            if runs && !json.contains(&b'\\') {
+                assert!(took, "{name}: left to simd-json");
+            }
+            // Compact, and with white space everywhere it may be.
+            let value: serde_json::Value = serde_json::from_slice(&json).unwrap();
+            let compact = serde_json::to_vec(&value).unwrap();
+            let spaced: Vec<u8> = compact
+                .iter()
+                .flat_map(|&b| match b {
+                    b',' | b':' | b'[' | b'{' | b'}' | b']' => vec![b' ', b, b'\t'],
+                    _ => vec![b],
+                })
+                .collect();
+            for variant in [compact, spaced] {
+                let (got, _) = indexed(&mut parser, &variant);
+                assert_eq!(got, reference(&variant), "{name} (variant)");
+            }
+        }
+    }
+
+    #[test]
+    fn values_refusals_and_edges_are_simd_jsons() {
+        let mut parser = parser();
+        let cases: &[&str] = &[
+            "{}",
+            "[]",
+            "[[]]",
+            "{\"a\":{}}",
+            "[{},[],{}]",
+            "{\"a\":[1,2,{\"b\":null}]}",
+            "[0,-0,1,-1,17,12345678901234567,123456789012345678,18446744073709551615]",
+            "[18446744073709551616]",
+            "[-9223372036854775808]",
+            "[-9223372036854775809]",
+            "[1.5,-2.25e3,1E400,1e-400,0.1,1e5,1E+2]",
+            "[1428537600.0,-0.0,0.0,1700000000.123,9007199254740993.0,0.30000000000000004]",
+            "[123456789.123456789,9.999999999999999999,1.0000000000000000000001,00.5,-.5,1.e5]",
+            "[01]",
+            "[1.]",
+            "[.5]",
+            "[-]",
+            "[1e]",
+            "[true,false,null]",
+            "[tru]",
+            "[nul,1]",
+            "[truex]",
+            "[true false]",
+            "{\"a\" 1}",
+            "{\"a\":}",
+            "{\"a\":1,}",
+            "[1,]",
+            "[,1]",
+            "{1:2}",
+            "{\"a\":1 \"b\":2}",
+            "[1] x",
+            "[1]]",
+            "[[1]",
+            "\"a\"",
+            "1",
+            "",
+            " ",
+            "[\"a\" \"b\"]",
+            "[\"\",\"é\",\"x y\"]",
+            "{\"k\":\"v\"}  ",
+            "  [ 1 , 2 ]  ",
+            "[1 2]",
+            "{\"a\":1}{",
+            "[\"a\\\"b\"]",
+        ];
+        for case in cases {
+            let (got, _) = indexed(&mut parser, case.as_bytes());
+            assert_eq!(got, reference(case.as_bytes()), "{case}");
+        }
+        // Fractions of every length around the fast path's bounds.
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut json = String::from("[");
+        for k in 0..4000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let digits = format!("{}", seed >> (seed % 60));
+            let cut = 1 + (k % digits.len().max(1));
+            let (int, frac) = digits.split_at(cut.min(digits.len()));
+            let frac = if frac.is_empty() { "0" } else { frac };
+            let sign = if k % 3 == 0 { "-" } else { "" };
+            json.push_str(&format!("{sign}{int}.{frac},"));
+        }
+        json.push_str("0.5]");
+        let (got, took) = indexed(&mut parser, json.as_bytes());
+        assert_eq!(got, reference(json.as_bytes()));
+        assert!(took || parser.index.is_none());
+        // Nesting at and around the depth limit.
+        for depth in [1, 2, 100, 1023, 1024, 1025, 2000] {
+            let json = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+            let (got, _) = indexed(&mut parser, json.as_bytes());
+            assert_eq!(
+                got.is_ok(),
+                reference(json.as_bytes()).is_ok(),
+                "depth {depth}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_event_denser_than_the_tape_is_simd_jsons() {
+        // 4 KiB of room, one structural per byte: more nodes than the tape holds.
+        let mut parser = Parser::with_index(Limits {
+            structurals: 16,
+            ..Limits::strict(4096, 0)
+        });
+        let json = format!("[{}1]", "1,".repeat(1000));
+        let (got, _) = indexed(&mut parser, json.as_bytes());
+        assert_eq!(got, reference(json.as_bytes()));
+        let _ = TapeIndex::new(0, 0);
+    }
+}
