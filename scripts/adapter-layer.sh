@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The web adapter as a Lambda layer: builds `lambda-zero-adapter` (release profile; arm64
-# through scripts/build-arm64.sh) and zips it as extensions/lambda-zero-adapter, the path
+# The web adapter as a Lambda layer: builds `lambda-zero-adapter` (release profile, feature
+# `compression` for AWS_LWA_ENABLE_COMPRESSION; arm64 through scripts/build-arm64.sh) and zips it as extensions/lambda-zero-adapter, the path
 # Lambda starts extensions from (/opt/extensions/...):
 #
 #   dist/lambda-zero-adapter-layer-arm64.zip       glibc build (al2023)
@@ -17,7 +17,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-"$root/scripts/build-arm64.sh" --bin lambda-zero-adapter
+"$root/scripts/build-arm64.sh" --bin lambda-zero-adapter --features compression
 command -v unzip >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq unzip >/dev/null; }
 for libc in gnu musl; do
     stage=$(mktemp -d)
@@ -37,7 +37,7 @@ x86=x86_64-unknown-linux-musl
 if ! rustup target list --installed 2>/dev/null | grep -qx "$x86"; then
     rustup target add "$x86" >&2 || { echo "error: rustup target add $x86 failed" >&2; exit 1; }
 fi
-cargo build --quiet --release --bin lambda-zero-adapter --target "$x86"
+cargo build --quiet --release --bin lambda-zero-adapter --features compression --target "$x86"
 stage=$(mktemp -d)
 mkdir -p "$stage/extensions" "$root/dist"
 install -m 755 "${CARGO_TARGET_DIR:-$root/target}/$x86/release/lambda-zero-adapter" \

@@ -6,9 +6,9 @@
 #
 # Both adapters are built the way their layers are published: static, for
 # x86_64-unknown-linux-musl (the Lambda Web Adapter's Dockerfiles and Makefile build that target;
-# scripts/adapter-layer.sh builds lambda-zero's musl layer). lambda-zero-adapter is built with the
-# main crate's release profile (the build users deploy: opt-level "z", LTO); the Lambda Web
-# Adapter is its published crate, installed with `cargo install --locked --target ...` (its own
+# scripts/adapter-layer.sh builds lambda-zero's musl layer). lambda-zero-adapter is built as its
+# layer is (feature `compression`), with the main crate's release profile (the build users
+# deploy: opt-level "z", LTO); the Lambda Web Adapter is its published crate, installed with `cargo install --locked --target ...` (its own
 # release profile and Cargo.lock) into the bench package's target directory, once per target.
 #
 #   scripts/compare-adapter.sh                                   # buffered, 11 rounds
@@ -29,7 +29,7 @@ need_target "$target"
 
 say "build: lambda-zero-adapter (release profile, $target)"
 nice cargo build --quiet --release --manifest-path "$ROOT/Cargo.toml" --bin lambda-zero-adapter \
-    --target "$target" >&2 || die "lambda-zero-adapter does not build for $target"
+    --features compression --target "$target" >&2 || die "lambda-zero-adapter does not build for $target"
 if [ ! -x "$lwa_root/bin/lambda-adapter" ]; then
     say "install: lambda_web_adapter $lwa_version from crates.io (cargo install --locked, $target)"
     # From outside the repository: its .cargo/config.toml (lambda-zero's musl link flags) must

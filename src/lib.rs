@@ -90,6 +90,8 @@
 pub mod alloc;
 pub mod asynchronous;
 mod context;
+#[cfg(feature = "compression")]
+mod crc32;
 mod current;
 mod error;
 mod handler;

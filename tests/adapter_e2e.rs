@@ -592,3 +592,66 @@ fn without_extension_mode_nothing_registers() {
         "a bootstrap registers no extension"
     );
 }
+
+/// An HTTP API event for `path` with an `accept-encoding` header.
+fn http_api_event_accepting(path: &str, accept_encoding: &str) -> Vec<u8> {
+    let mut event: Value = serde_json::from_slice(&http_api_event(path)).unwrap();
+    event["headers"]["accept-encoding"] = Value::from(accept_encoding);
+    serde_json::to_vec(&event).unwrap()
+}
+
+#[cfg(feature = "compression")]
+#[test]
+fn compression_gzips_answers_for_clients_that_take_gzip() {
+    let app = App::start(Behaviour::Echo);
+    let (outcomes, _m) = run(
+        app.port,
+        &[("AWS_LWA_ENABLE_COMPRESSION", "true")],
+        vec![
+            Invocation::new(http_api_event_accepting("/gz", "gzip, deflate, br")),
+            Invocation::new(http_api_event("/plain")),
+            Invocation::new(http_api_event_accepting("/br-only", "br")),
+            Invocation::new(http_api_event_accepting("/status/200", "gzip")),
+        ],
+    );
+    // Taken: gzip, in base64, without the app's Content-Length.
+    let res = response(&outcomes[0]);
+    assert_eq!(res["headers"]["content-encoding"], "gzip", "{res}");
+    assert_eq!(res["headers"]["vary"], "accept-encoding", "{res}");
+    assert!(res["headers"].get("content-length").is_none(), "{res}");
+    assert_eq!(res["isBase64Encoded"], true);
+    let gz = body_of(&res);
+    assert_eq!(&gz[..3], &[0x1f, 0x8b, 8]);
+    let n = gz.len();
+    let json = miniz_oxide::inflate::decompress_to_vec(&gz[10..n - 8]).expect("deflate");
+    assert_eq!(
+        u32::from_le_bytes(gz[n - 4..].try_into().unwrap()) as usize,
+        json.len()
+    );
+    let echo: Value = serde_json::from_slice(&json).expect("the app's JSON, inflated");
+    assert_eq!(echo["target"], "/gz");
+    // No Accept-Encoding, Brotli only, or a body under 32 bytes: as the app sent it.
+    for (outcome, path) in outcomes[1..3].iter().zip(["/plain", "/br-only"]) {
+        let res = response(outcome);
+        assert!(res["headers"].get("content-encoding").is_none(), "{res}");
+        let echo: Value = serde_json::from_slice(&body_of(&res)).unwrap();
+        assert_eq!(echo["target"], path);
+    }
+    let res = response(&outcomes[3]);
+    assert!(res["headers"].get("content-encoding").is_none(), "{res}");
+    assert_eq!(body_of(&res), b"as asked");
+}
+
+#[test]
+fn without_compression_configured_a_gzip_client_gets_the_body_as_it_is() {
+    let app = App::start(Behaviour::Echo);
+    let (outcomes, _m) = run(
+        app.port,
+        &[],
+        vec![Invocation::new(http_api_event_accepting("/x", "gzip"))],
+    );
+    let res = response(&outcomes[0]);
+    assert!(res["headers"].get("content-encoding").is_none(), "{res}");
+    let echo: Value = serde_json::from_slice(&body_of(&res)).unwrap();
+    assert_eq!(echo["target"], "/x");
+}

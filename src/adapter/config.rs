@@ -118,8 +118,8 @@ pub struct AdapterConfig {
     pub async_init: bool,
     /// `AWS_LWA_REMOVE_BASE_PATH` (or `REMOVE_BASE_PATH`): a prefix taken off request paths.
     pub remove_base_path: Option<String>,
-    /// `AWS_LWA_ENABLE_COMPRESSION`: asked for, but not supported (the adapter says so at
-    /// start-up and sends the app's body as it is).
+    /// `AWS_LWA_ENABLE_COMPRESSION`: gzip buffered answers for clients that take it (with the
+    /// feature `compression`; see `adapter::compress`).
     pub enable_compression: bool,
     /// `AWS_LWA_INVOKE_MODE`: `buffered` (by default) or `response_stream`.
     pub invoke_mode: InvokeMode,

@@ -50,6 +50,9 @@ pub struct Forwarder {
     host: String,
     head_buf: Box<[u8]>,
     answer: Box<[u8]>,
+    /// The gzip writer, when the configuration asks for compression of buffered answers.
+    #[cfg(feature = "compression")]
+    gzip: Option<super::compress::Gzip>,
 }
 
 impl core::fmt::Debug for Forwarder {
@@ -89,7 +92,15 @@ impl Forwarder {
             host,
             head_buf: vec![0u8; REQUEST_HEAD_CAPACITY].into_boxed_slice(),
             answer: vec![0u8; answer_capacity.max(1024)].into_boxed_slice(),
+            #[cfg(feature = "compression")]
+            gzip: None,
         };
+        #[cfg(feature = "compression")]
+        if forwarder.config.enable_compression
+            && forwarder.config.invoke_mode == super::config::InvokeMode::Buffered
+        {
+            forwarder.gzip = Some(super::compress::Gzip::new(answer_capacity));
+        }
         forwarder.adopt_readiness_connection();
         Ok(forwarder)
     }
@@ -385,17 +396,61 @@ impl HttpHandler for Forwarder {
             .ok()
             .flatten()
             .ok_or_else(|| Error::function("InvalidAppResponse", "the app's head changed"))?;
+        let headers = &headers[..head.header_count];
+        let body = &answer[body];
+        #[cfg(feature = "compression")]
+        let gzipped = match self.gzip.as_mut() {
+            Some(gzip) if should_compress(req, headers, body.len()) => gzip.compress(body),
+            _ => None,
+        };
+        #[cfg(not(feature = "compression"))]
+        let gzipped: Option<&[u8]> = None;
         res.status(head.status);
-        copy_head(&headers[..head.header_count], |name, value, cookie| {
+        copy_head(headers, |name, value, cookie| {
             if cookie {
                 res.cookie(value);
-            } else {
+            } else if !(gzipped.is_some() && name == "content-length") {
                 res.header(name, value);
             }
         })?;
-        res.body(&answer[body])?;
+        match gzipped {
+            Some(gzipped) => {
+                res.header("content-encoding", "gzip");
+                let varies = headers.iter().any(|h| {
+                    h.name.eq_ignore_ascii_case("vary")
+                        && h.value
+                            .windows(b"accept-encoding".len())
+                            .any(|w| w.eq_ignore_ascii_case(b"accept-encoding"))
+                });
+                if !varies {
+                    res.header("vary", "accept-encoding");
+                }
+                res.binary(true).body(gzipped)?;
+            }
+            None => res.body(body)?,
+        }
         Ok(())
     }
+}
+
+/// Whether the app's answer to `req` is gzipped: the client takes gzip, the app did not encode
+/// the body itself, and its type and length are worth it (see [`super::compress`]).
+#[cfg(feature = "compression")]
+fn should_compress(req: &Request<'_>, headers: &[httparse::Header<'_>], len: usize) -> bool {
+    use super::compress::{accepts_gzip, compressible};
+    if !req.header("accept-encoding").is_some_and(accepts_gzip) {
+        return false;
+    }
+    let mut content_type = None;
+    for h in headers {
+        if h.name.eq_ignore_ascii_case("content-encoding") {
+            return false;
+        }
+        if h.name.eq_ignore_ascii_case("content-type") {
+            content_type = core::str::from_utf8(h.value).ok();
+        }
+    }
+    compressible(content_type, len)
 }
 
 impl HttpStreamingHandler for Forwarder {

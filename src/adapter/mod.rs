@@ -7,9 +7,12 @@
 //! [`config::AdapterConfig`] reads the variables through a lookup function. Around them:
 //! [`app::AppClient`] (the keep-alive connection to the app), [`readiness::Readiness`] (the
 //! readiness checks), [`forward::Buffered`] and [`forward::Streaming`] (the handlers the
-//! executable runs), [`extension`] (the registration as a Lambda extension).
+//! executable runs), [`extension`] (the registration as a Lambda extension), and with the
+//! feature `compression`, `compress` (gzip of buffered answers).
 
 pub mod app;
+#[cfg(feature = "compression")]
+pub mod compress;
 pub mod config;
 pub mod extension;
 pub mod forward;

@@ -68,10 +68,18 @@ fn main() -> ExitCode {
         }
     };
     if config.enable_compression {
+        #[cfg(not(feature = "compression"))]
         say(format_args!(
-            "AWS_LWA_ENABLE_COMPRESSION is not supported: bodies go out as \
-             the app sends them"
+            "AWS_LWA_ENABLE_COMPRESSION: this build has no compression (cargo feature \
+             `compression`, on in the layer builds): bodies go out as the app sends them"
         ));
+        #[cfg(feature = "compression")]
+        if config.invoke_mode == InvokeMode::ResponseStream {
+            say(format_args!(
+                "AWS_LWA_ENABLE_COMPRESSION is not applied to streamed responses \
+                 (AWS_LWA_INVOKE_MODE=response_stream), as in the Lambda Web Adapter"
+            ));
+        }
     }
     let mut app = if app_command.is_empty() {
         None
