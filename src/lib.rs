@@ -90,8 +90,6 @@
 pub mod alloc;
 pub mod asynchronous;
 mod context;
-#[cfg(feature = "compression")]
-mod crc32;
 mod current;
 mod error;
 mod handler;

@@ -5,16 +5,13 @@
 //! to Lambda in base64 with `Content-Encoding: gzip`, which also lets a larger page fit Lambda's
 //! 6 MB response limit.
 //!
-//! The compressor (miniz_oxide's deflate, level 6 as the Lambda Web Adapter's gzip) and the
-//! output buffer are made once; compressing a body allocates nothing. The Lambda Web Adapter
+//! The compressor (zlib-rs's deflate, zlib's in Rust, writing the gzip framing itself: level 6,
+//! as the Lambda Web Adapter's gzip) and the output buffer are made once; compressing a body
+//! allocates nothing. The Lambda Web Adapter
 //! also offers Brotli: lambda-zero answers gzip (or the body as it is) to a client that would
 //! take either, and the body as it is to one that takes Brotli only.
 
-use miniz_oxide::deflate::core::{
-    compress, create_comp_flags_from_zip_params, CompressorOxide, TDEFLFlush, TDEFLStatus,
-};
-
-use crate::crc32::crc32;
+use zlib_rs::{Deflate, DeflateConfig, DeflateFlush, Status};
 
 /// Bodies shorter than this go out as they are.
 pub const MIN_COMPRESSED_BODY: usize = 32;
@@ -22,12 +19,15 @@ pub const MIN_COMPRESSED_BODY: usize = 32;
 /// The compression level, as flate2's default (which the Lambda Web Adapter's gzip uses).
 const LEVEL: i32 = 6;
 
-/// The gzip member header: magic, deflate, no flags, no time, no extra flags, OS unknown.
-const GZIP_HEADER: [u8; 10] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
+/// zlib's window bits for a 32 KiB window with gzip framing (15 + 16).
+const GZIP_WINDOW_BITS: i32 = 31;
+
+/// The smallest gzip member: a 10-byte header, an empty deflate block, an 8-byte trailer.
+const MIN_GZIP_LEN: usize = 20;
 
 /// A gzip writer into a buffer of its own, reused for every answer.
 pub struct Gzip {
-    compressor: Box<CompressorOxide>,
+    deflate: Deflate,
     out: Box<[u8]>,
 }
 
@@ -43,11 +43,14 @@ impl Gzip {
     /// A writer whose output holds up to `capacity` bytes (a body that does not compress into
     /// them goes out as it is).
     pub fn new(capacity: usize) -> Gzip {
-        // Negative window bits: a raw deflate stream, which the gzip framing wraps.
-        let flags = create_comp_flags_from_zip_params(LEVEL, -15, 0);
+        let config = DeflateConfig {
+            level: LEVEL,
+            window_bits: GZIP_WINDOW_BITS,
+            ..DeflateConfig::default()
+        };
         Gzip {
-            compressor: Box::new(CompressorOxide::new(flags)),
-            out: vec![0u8; capacity.max(GZIP_HEADER.len() + 8)].into_boxed_slice(),
+            deflate: Deflate::new_with_config(config),
+            out: vec![0u8; capacity.max(MIN_GZIP_LEN)].into_boxed_slice(),
         }
     }
 
@@ -55,22 +58,18 @@ impl Gzip {
     /// `body` or does not fit the buffer.
     pub fn compress(&mut self, body: &[u8]) -> Option<&[u8]> {
         let limit = self.out.len().min(body.len());
-        if limit < GZIP_HEADER.len() + 8 {
+        if limit < MIN_GZIP_LEN {
             return None;
         }
-        self.out[..GZIP_HEADER.len()].copy_from_slice(&GZIP_HEADER);
-        self.compressor.reset();
-        let room = &mut self.out[GZIP_HEADER.len()..limit - 8];
-        let (status, read, written) =
-            compress(&mut self.compressor, body, room, TDEFLFlush::Finish);
-        if status != TDEFLStatus::Done || read != body.len() {
+        self.deflate.reset();
+        let done = self
+            .deflate
+            .compress(body, &mut self.out[..limit], DeflateFlush::Finish);
+        if done != Ok(Status::StreamEnd) || self.deflate.total_in() != body.len() as u64 {
             return None;
         }
-        let end = GZIP_HEADER.len() + written;
-        self.out[end..end + 4].copy_from_slice(&crc32(body).to_le_bytes());
-        // ISIZE: the length modulo 2^32.
-        self.out[end + 4..end + 8].copy_from_slice(&(body.len() as u32).to_le_bytes());
-        Some(&self.out[..end + 8])
+        let written = usize::try_from(self.deflate.total_out()).ok()?;
+        self.out.get(..written)
     }
 }
 
@@ -130,19 +129,17 @@ pub fn compressible(content_type: Option<&str>, len: usize) -> bool {
 mod tests {
     use super::*;
 
+    /// Inflates a gzip member with zlib-rs, which checks its CRC-32 and length.
     fn gunzip(gz: &[u8]) -> Vec<u8> {
-        assert_eq!(&gz[..10], &GZIP_HEADER);
-        let n = gz.len();
-        let data = miniz_oxide::inflate::decompress_to_vec(&gz[10..n - 8]).expect("deflate");
-        assert_eq!(
-            u32::from_le_bytes(gz[n - 8..n - 4].try_into().unwrap()),
-            crc32(&data)
-        );
-        assert_eq!(
-            u32::from_le_bytes(gz[n - 4..].try_into().unwrap()) as usize,
-            data.len()
-        );
-        data
+        assert_eq!(&gz[..3], &[0x1f, 0x8b, 8], "gzip magic, deflate");
+        let mut inflate = zlib_rs::Inflate::new(true, GZIP_WINDOW_BITS as u8);
+        let mut out = vec![0u8; 1 << 20];
+        let status = inflate
+            .decompress(gz, &mut out, zlib_rs::InflateFlush::Finish)
+            .expect("a valid gzip member");
+        assert_eq!(status, Status::StreamEnd);
+        out.truncate(inflate.total_out() as usize);
+        out
     }
 
     #[test]
