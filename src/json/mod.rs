@@ -237,22 +237,30 @@ impl Parser {
     ) -> Result<R, SyntaxError> {
         let len = event.len();
         let mut tape: Tape<'de> = Tape(core::mem::take(&mut self.tape)).reset();
+        let capacity = tape.0.capacity();
         let indexed = match self.index.as_mut() {
-            Some(index) => index.shape(event, &mut tape.0).is_ok(),
+            Some(index) => index.index(event, capacity).is_ok(),
             None => false,
         };
-        let result = if let (true, Some(index)) = (indexed, self.index.as_ref()) {
-            // Pass 1 accepted the event, without writing it: its strings borrow from it now.
-            let event: &'de [u8] = event;
-            match index.strings(event, &mut tape.0) {
-                Ok(()) => Ok(f(Value::from_tape(&tape.0))),
-                Err(_) => Err(SyntaxError::utf8(len)),
+        let result = match self.index.as_mut() {
+            Some(index) if indexed => {
+                // Stage 1 accepted the event: its strings borrow from it now, the tape pass
+                // never writes it, and what the pass refuses simd-json decides on a copy.
+                let event: &'de [u8] = event;
+                let built = match index.build(event, &mut tape.0) {
+                    Ok(()) => Ok(()),
+                    Err(_) => index.fallback(event, &mut self.buffers, &mut tape.0),
+                };
+                match built {
+                    Ok(()) => Ok(f(Value::from_tape(&tape.0))),
+                    Err(Some(e)) => Err(SyntaxError::new(&e, len)),
+                    Err(None) => Err(SyntaxError::utf8(len)),
+                }
             }
-        } else {
-            match simd_json::fill_tape(event, &mut self.buffers, &mut tape) {
+            _ => match simd_json::fill_tape(event, &mut self.buffers, &mut tape) {
                 Ok(()) => Ok(f(Value::from_tape(&tape.0))),
                 Err(e) => Err(SyntaxError::new(&e, len)),
-            }
+            },
         };
         self.tape = tape.reset().0;
         result
@@ -303,8 +311,9 @@ impl SyntaxError {
         }
     }
 
-    /// Invalid UTF-8, which the tape pass of [`Parser::with_index`] finds only in an event
-    /// its stage 1 did not check (none: this is the error it would report).
+    /// The tape of [`Parser::with_index`] could not borrow simd-json's strings from the event
+    /// (which does not happen: the event is valid UTF-8 once stage 1 accepted it, and
+    /// simd-json leaves strings without escapes where they are).
     #[cold]
     fn utf8(len: usize) -> SyntaxError {
         SyntaxError {

@@ -17,7 +17,7 @@
 
 use core::fmt;
 
-use simd_json::{Node, StaticNode};
+use simd_json::{Buffers, Node, StaticNode, Tape};
 
 use super::fast::FAST_MAX_EVENT;
 use super::fast::{check_literal, check_number, ends_scalar, is_space, read_number, Bail, Number};
@@ -44,9 +44,9 @@ pub(crate) struct TapeIndex {
     frames: Box<[Frame]>,
     /// Largest event taken.
     max_len: usize,
-    /// Where pass 1 left each string on the tape (its node holds the string's extent).
-    strings: Box<[u32]>,
-    /// Strings of the event pass 1 accepted last (0 when it gave up).
+    /// A copy of an event [`TapeIndex::build`] refused, for simd-json to parse.
+    copy: Box<[u8]>,
+    /// Structurals of the event stage 1 accepted last (0 when it gave up).
     count: usize,
 }
 
@@ -69,83 +69,124 @@ impl TapeIndex {
         let max_len = max_len.min(FAST_MAX_EVENT);
         Some(TapeIndex {
             kernel,
-            // Zeroed allocations of this size come straight from the OS, committed on touch.
+            // Zeroed allocations of these sizes come straight from the OS, committed on touch.
             index: vec![0u32; max_len + BLOCK].into_boxed_slice(),
             frames: vec![Frame::default(); max_depth.min(max_len)].into_boxed_slice(),
-            // A string takes two bytes at least.
-            strings: vec![0u32; max_len / 2 + 1].into_boxed_slice(),
+            copy: vec![0u8; max_len].into_boxed_slice(),
             max_len,
             count: 0,
         })
     }
 
-    /// Pass 1: indexes `event` and writes its tape into `tape` (empty, whose capacity it never
-    /// exceeds) with every string left empty, checking the event as simd-json's stage 2 does;
-    /// or gives up, leaving `tape` empty, for simd-json to parse the event. The event is only
-    /// read, for as long as the call: [`TapeIndex::strings`] then borrows the strings from it
-    /// for as long as the tape lives.
-    pub(crate) fn shape(&mut self, event: &[u8], tape: &mut Vec<Node<'_>>) -> Result<(), Bail> {
+    /// Stage 1: indexes `event` for [`TapeIndex::build`], or gives up (an event with a
+    /// backslash, larger than the index, refused by stage 1, or with more structurals than
+    /// `capacity`, the tape's: every value and key is one structural, so the tape is never
+    /// longer than the index). The event is only read.
+    pub(crate) fn index(&mut self, event: &[u8], capacity: usize) -> Result<(), Bail> {
         self.count = 0;
         if event.len() > self.max_len || memchr::memchr(b'\\', event).is_some() {
             return Err(Bail);
         }
         let n = self.kernel.index(event, &mut self.index)?;
-        let index = self.index.get(..n).ok_or(Bail)?;
-        // Every value and key is one structural, so the tape is never longer than the index.
-        if n > tape.capacity() {
+        if n > capacity {
             return Err(Bail);
         }
-        let outcome = build(event, index, &mut self.frames, &mut self.strings, tape);
-        match outcome {
-            Ok(strings) => {
-                self.count = strings;
-                Ok(())
-            }
-            Err(Bail) => {
-                tape.clear();
-                Err(Bail)
-            }
-        }
+        self.count = n;
+        Ok(())
     }
 
-    /// Pass 2, after [`TapeIndex::shape`] accepted `event`: puts each string, borrowed from
-    /// the event, into its node of `tape`. Fails only if `event` is not the event that pass 1
-    /// accepted (a valid event that stage 1 accepted is valid UTF-8).
-    pub(crate) fn strings<'de>(
-        &self,
+    /// The tape of the event [`TapeIndex::index`] accepted, into `tape` (empty), checked as
+    /// simd-json's stage 2 checks it; its strings borrow from `event`. On `Bail` (which
+    /// [`TapeIndex::fallback`] then handles) `tape` is left empty.
+    pub(crate) fn build<'de>(
+        &mut self,
         event: &'de [u8],
-        tape: &mut [Node<'de>],
+        tape: &mut Vec<Node<'de>>,
     ) -> Result<(), Bail> {
         // Stage 1 checked the UTF-8 of an event with bytes above 0x7f; for the others this is
         // the ASCII test only. Strings are then sliced, not checked one by one.
-        let text = core::str::from_utf8(event).map_err(|_| Bail)?;
-        for &at in self.strings.get(..self.count).ok_or(Bail)? {
-            let node = tape.get_mut(at as usize).ok_or(Bail)?;
-            let Node::Static(StaticNode::U64(extent)) = *node else {
-                return Err(Bail);
-            };
-            let (from, to) = ((extent >> 32) as usize, extent as u32 as usize);
-            *node = Node::String(text.get(from..to).ok_or(Bail)?);
+        let outcome = match core::str::from_utf8(event) {
+            Ok(text) => {
+                let index = self.index.get(..self.count).ok_or(Bail)?;
+                build(text, index, &mut self.frames, tape)
+            }
+            Err(_) => Err(Bail),
+        };
+        if outcome.is_err() {
+            tape.clear();
         }
-        Ok(())
+        outcome
+    }
+
+    /// simd-json's verdict on an event [`TapeIndex::build`] refused: simd-json parses a copy
+    /// (byte for byte the event, so its errors are the event's), and if it accepts it (which
+    /// the tests and the `json_event` fuzz check have never seen), its tape goes into `tape`
+    /// with each string moved from the copy to the same offset in `event` (without escapes,
+    /// simd-json leaves every string where it was). `tape`'s memory is reused (the nodes of
+    /// both lifetimes have one layout); only an event denser than the tape's capacity grows it.
+    /// `Err(None)`: the remapping failed, which cannot happen for the copy of `event`.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn fallback<'de>(
+        &mut self,
+        event: &'de [u8],
+        buffers: &mut Buffers,
+        tape: &mut Vec<Node<'de>>,
+    ) -> Result<(), Option<simd_json::Error>> {
+        let base = self.copy.as_ptr() as usize;
+        let copy = self.copy.get_mut(..event.len()).ok_or(None)?;
+        copy.copy_from_slice(event);
+        let mut copied: Tape<'_> = Tape(core::mem::take(tape)).reset();
+        let parsed = simd_json::fill_tape(copy, buffers, &mut copied);
+        let text = core::str::from_utf8(event).ok();
+        let mut lost = parsed.is_err() || text.is_none();
+        let text = text.unwrap_or("");
+        *tape = copied
+            .0
+            .into_iter()
+            .map(|node| match node {
+                Node::String(s) => {
+                    let at = (s.as_ptr() as usize).wrapping_sub(base);
+                    match text.get(at..at.wrapping_add(s.len())) {
+                        Some(t) if t == s => Node::String(t),
+                        _ => {
+                            lost = true;
+                            Node::Static(StaticNode::Null)
+                        }
+                    }
+                }
+                Node::Object { len, count } => Node::Object { len, count },
+                Node::Array { len, count } => Node::Array { len, count },
+                Node::Static(s) => Node::Static(s),
+            })
+            .collect();
+        match parsed {
+            Err(e) => {
+                tape.clear();
+                Err(Some(e))
+            }
+            Ok(()) if lost => {
+                tape.clear();
+                Err(None)
+            }
+            Ok(()) => Ok(()),
+        }
     }
 }
 
-/// Pass 1 over `src`, indexed by `index`, into `tape`: each string's node holds its extent
-/// (`from << 32 | to`, as a `U64`), and its position goes to `strings`. The number of strings.
+/// The tape of `text`, indexed by `index`, into `tape`.
 ///
 /// The container being filled is kept in locals (`start`, `len`, `object`); opening one
 /// pushes the outer one's on `frames`, closing one pops it.
 #[inline(always)]
-fn build(
-    src: &[u8],
+fn build<'de>(
+    text: &'de str,
     index: &[u32],
     frames: &mut [Frame],
-    strings: &mut [u32],
-    tape: &mut Vec<Node<'_>>,
-) -> Result<usize, Bail> {
+    tape: &mut Vec<Node<'de>>,
+) -> Result<(), Bail> {
+    let src = text.as_bytes();
     let n = index.len();
-    let mut count = 0usize;
     let mut depth = 0usize;
     let mut i = 0usize;
     let mut start = 0usize;
@@ -159,8 +200,8 @@ fn build(
         }};
     }
     let (mut p, mut c) = token!(0);
-    // The string at structural `i`, at `p`: its node holds its extent; loads the byte of the
-    // next structural into `c`. Stage 1 checked the string; without escapes, its closing
+    // The string at structural `i`, at `p`, borrowed; loads the byte of the next structural
+    // into `c`. Stage 1 checked the string; without escapes, its closing
     // quote is the last byte that is not white space before the next structural (inside a
     // container there is one).
     macro_rules! string {
@@ -175,11 +216,7 @@ fn build(
                     return Err(Bail);
                 }
             }
-            *strings.get_mut(count).ok_or(Bail)? = tape.len() as u32;
-            count += 1;
-            tape.push(Node::Static(StaticNode::U64(
-                ((p as u64 + 1) << 32) | q as u64,
-            )));
+            tape.push(Node::String(text.get(p + 1..q).ok_or(Bail)?));
             i += 1;
             c = *src.get(next).ok_or(Bail)?;
         }};
@@ -273,7 +310,7 @@ fn build(
             let outer = *frames.get(depth).ok_or(Bail)?;
             (start, len, object) = (outer.start, outer.len, outer.object);
             if depth == 0 {
-                return if i == n { Ok(count) } else { Err(Bail) };
+                return if i == n { Ok(()) } else { Err(Bail) };
             }
             c = token!(i).1;
         }
@@ -383,10 +420,9 @@ mod tests {
             .with_value(&mut copy, |v| format!("{:?}", v.nodes()))
             .map_err(|_| ());
         let mut tape: Vec<Node<'_>> = Vec::with_capacity(json.len() + 1);
-        let took = parser
-            .index
-            .as_mut()
-            .is_some_and(|index| index.shape(json, &mut tape).is_ok());
+        let took = parser.index.as_mut().is_some_and(|index| {
+            index.index(json, tape.capacity()).is_ok() && index.build(json, &mut tape).is_ok()
+        });
         (got, took)
     }
 
@@ -503,6 +539,43 @@ mod tests {
                 "depth {depth}"
             );
         }
+    }
+
+    #[test]
+    fn the_fallback_is_simd_jsons_tape_with_the_events_strings() {
+        let mut parser = parser();
+        let Some(index) = parser.index.as_mut() else {
+            return;
+        };
+        for (name, json) in samples() {
+            if json.contains(&b'\\') {
+                continue;
+            }
+            let mut tape: Vec<Node<'_>> = Vec::with_capacity(64 * 1024);
+            let capacity = tape.capacity();
+            index
+                .fallback(&json, &mut parser.buffers, &mut tape)
+                .unwrap_or_else(|_| panic!("{name}"));
+            assert_eq!(Ok(format!("{tape:?}")), reference(&json), "{name}");
+            // Every string borrows from the event itself, in the tape's own memory.
+            for node in &tape {
+                if let Node::String(s) = node {
+                    let at = s.as_ptr() as usize - json.as_ptr() as usize;
+                    assert!(at + s.len() <= json.len(), "{name}");
+                }
+            }
+            assert_eq!(
+                tape.capacity(),
+                capacity,
+                "{name}: the tape was reallocated"
+            );
+        }
+        let mut tape: Vec<Node<'_>> = Vec::with_capacity(16);
+        assert!(matches!(
+            index.fallback(b"{\"a\" 1}", &mut parser.buffers, &mut tape),
+            Err(Some(_))
+        ));
+        assert!(tape.is_empty());
     }
 
     #[test]

@@ -114,6 +114,11 @@ impl Default for Zero {
 }
 
 impl Zero {
+    /// Parses `event` in place and reads nothing but the root's length (for the probe).
+    pub fn parse_only(&mut self, event: &mut [u8]) -> u64 {
+        self.parser.with_value(event, |v| v.len() as u64).unwrap()
+    }
+
     /// Parses `event` in place and does the family's typical read; the checksum.
     pub fn read(&mut self, family: Family, event: &mut [u8]) -> u64 {
         let Zero { parser, data, logs } = self;
