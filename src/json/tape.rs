@@ -105,7 +105,7 @@ impl TapeIndex {
     ) -> Result<(), Bail> {
         // Stage 1 checked the UTF-8 of an event with bytes above 0x7f; for the others this is
         // the ASCII test only. Strings are then sliced, not checked one by one.
-        let outcome = match core::str::from_utf8(event) {
+        let outcome = match simdutf8::basic::from_utf8(event) {
             Ok(text) => {
                 let index = self.index.get(..self.count).ok_or(Bail)?;
                 build(text, index, &mut self.frames, tape)
