@@ -456,6 +456,8 @@ impl http_body::Body for Chunks {
 enum Either {
     Failing(FailingBody),
     Chunks(Chunks),
+    Slow(Slow),
+    Empty,
 }
 
 impl http_body::Body for Either {
@@ -468,6 +470,8 @@ impl http_body::Body for Either {
         match self.get_mut() {
             Either::Failing(b) => Pin::new(b).poll_frame(cx),
             Either::Chunks(b) => Pin::new(b).poll_frame(cx).map_err(|e| match e {}),
+            Either::Slow(b) => Pin::new(b).poll_frame(cx).map_err(|e| match e {}),
+            Either::Empty => Poll::Ready(None),
         }
     }
 }
@@ -662,7 +666,7 @@ fn a_streaming_service_sends_its_head_then_every_frame_and_fails_in_the_trailers
     #[derive(Clone)]
     struct Streamer;
     impl Service<Request> for Streamer {
-        type Response = http::Response<Either2>;
+        type Response = http::Response<Either>;
         type Error = String;
         type Future = Pin<Box<dyn Future<Output = Result<Self::Response, String>> + Send>>;
         fn poll_ready(&mut self, _: &mut TaskContext<'_>) -> Poll<Result<(), String>> {
@@ -673,16 +677,16 @@ fn a_streaming_service_sends_its_head_then_every_frame_and_fails_in_the_trailers
             Box::pin(async move {
                 match path.as_str() {
                     "/error" => Err("no stream today".to_string()),
-                    "/body-error" => Ok(http::Response::new(Either2::Failing(FailingBody(0)))),
+                    "/body-error" => Ok(http::Response::new(Either::Failing(FailingBody(0)))),
                     "/empty" => Ok(http::Response::builder()
                         .status(204)
-                        .body(Either2::Empty)
+                        .body(Either::Empty)
                         .unwrap()),
                     _ => Ok(http::Response::builder()
                         .status(201)
                         .header("content-type", "text/plain")
                         .header("set-cookie", "a=1")
-                        .body(Either2::Slow(Slow {
+                        .body(Either::Slow(Slow {
                             sent: 0,
                             timer: None,
                         }))
@@ -691,26 +695,6 @@ fn a_streaming_service_sends_its_head_then_every_frame_and_fails_in_the_trailers
             })
         }
     }
-    enum Either2 {
-        Failing(FailingBody),
-        Slow(Slow),
-        Empty,
-    }
-    impl http_body::Body for Either2 {
-        type Data = Bytes;
-        type Error = &'static str;
-        fn poll_frame(
-            self: Pin<&mut Self>,
-            cx: &mut TaskContext<'_>,
-        ) -> Poll<Option<Result<Frame<Bytes>, &'static str>>> {
-            match self.get_mut() {
-                Either2::Failing(b) => Pin::new(b).poll_frame(cx),
-                Either2::Slow(b) => Pin::new(b).poll_frame(cx).map_err(|e| match e {}),
-                Either2::Empty => Poll::Ready(None),
-            }
-        }
-    }
-
     let server = MockRuntimeApi::start().unwrap();
     let good = server.push_event(event_for("/stream"));
     let failed = server.push_event(event_for("/body-error"));

@@ -394,7 +394,19 @@ impl<S> TowerHandler<S> {
 /// `service` as the function's handler, on a tokio runtime of its own: give it to
 /// [`Runtime::run`].
 pub fn handler<S>(service: S) -> Result<Http<TowerHandler<S>>, Error> {
-    TowerHandler::new(service).map(Http::new).map_err(|e| {
+    on_tokio(service).map(Http::new)
+}
+
+/// `service` as the function's streaming handler (function URLs in `RESPONSE_STREAM` mode,
+/// API Gateway REST streaming integrations), on a tokio runtime of its own: each frame of the
+/// response body goes to Lambda as the service yields it. Give it to [`Runtime::run`].
+pub fn streaming_handler<S>(service: S) -> Result<HttpStream<TowerHandler<S>>, Error> {
+    on_tokio(service).map(HttpStream::new)
+}
+
+/// [`TowerHandler::new`], its failure as an init error.
+fn on_tokio<S>(service: S) -> Result<TowerHandler<S>, Error> {
+    TowerHandler::new(service).map_err(|e| {
         Error::runtime(
             "TokioRuntime",
             format_args!("the tokio runtime could not be built: {e}"),
@@ -414,29 +426,7 @@ where
     B: http_body::Body,
     B::Error: fmt::Display,
 {
-    let outcome = Runtime::from_env()
-        .and_then(|rt| rt.run_with_init(move |_config| handler(service.clone())));
-    match outcome {
-        Ok(()) => std::process::exit(0),
-        Err(e) => {
-            crate::log::error(format_args!("{e}"));
-            std::process::exit(1)
-        }
-    }
-}
-
-/// `service` as the function's streaming handler (function URLs in `RESPONSE_STREAM` mode,
-/// API Gateway REST streaming integrations), on a tokio runtime of its own: each frame of the
-/// response body goes to Lambda as the service yields it. Give it to [`Runtime::run`].
-pub fn streaming_handler<S>(service: S) -> Result<HttpStream<TowerHandler<S>>, Error> {
-    TowerHandler::new(service)
-        .map(HttpStream::new)
-        .map_err(|e| {
-            Error::runtime(
-                "TokioRuntime",
-                format_args!("the tokio runtime could not be built: {e}"),
-            )
-        })
+    run_forever(move || handler(service.clone()))
 }
 
 /// Runs `service` as a streaming function, forever, as
@@ -450,8 +440,16 @@ where
     B: http_body::Body,
     B::Error: fmt::Display,
 {
-    let outcome = Runtime::from_env()
-        .and_then(|rt| rt.run_with_init(move |_config| streaming_handler(service.clone())));
+    run_forever(move || streaming_handler(service.clone()))
+}
+
+/// Serves the handlers `init` makes (one per worker) until the runtime cannot go on, then
+/// exits the process (status 1 and the reason on stderr; 0 if it ended cleanly).
+fn run_forever<K, H>(mut init: impl FnMut() -> Result<H, Error> + Send) -> !
+where
+    H: crate::Function<K> + Send + 'static,
+{
+    let outcome = Runtime::from_env().and_then(|rt| rt.run_with_init(move |_config| init()));
     match outcome {
         Ok(()) => std::process::exit(0),
         Err(e) => {
@@ -501,20 +499,50 @@ where
     B: http_body::Body,
     B::Error: fmt::Display,
 {
+    drive(service, request, |piece| match piece {
+        Piece::Head(parts) => {
+            res.status(parts.status.as_u16());
+            for (name, value) in &parts.headers {
+                let value = header_text(name, value)?;
+                if name == http::header::SET_COOKIE {
+                    res.cookie(value);
+                } else {
+                    res.header(name.as_str(), value);
+                }
+            }
+            Ok(())
+        }
+        Piece::Data(data) => res.write(data),
+    })
+    .await?;
+    res.start()
+}
+
+/// What [`drive`] hands on: the response head, then each piece of body data.
+enum Piece<'p> {
+    Head(&'p http::response::Parts),
+    Data(&'p [u8]),
+}
+
+/// Calls the service once it is ready and gives `on` the response's head, then every piece of
+/// data of its body frames (trailers are dropped); returns the head.
+async fn drive<S, B>(
+    service: &mut S,
+    request: Request,
+    mut on: impl FnMut(Piece<'_>) -> Result<(), Error>,
+) -> Result<http::response::Parts, Error>
+where
+    S: Service<Request, Response = http::Response<B>>,
+    S::Error: fmt::Display,
+    B: http_body::Body,
+    B::Error: fmt::Display,
+{
     poll_fn(|cx| service.poll_ready(cx))
         .await
         .map_err(service_error)?;
     let response = service.call(request).await.map_err(service_error)?;
     let (parts, body) = response.into_parts();
-    res.status(parts.status.as_u16());
-    for (name, value) in &parts.headers {
-        let value = header_text(name, value)?;
-        if name == http::header::SET_COOKIE {
-            res.cookie(value);
-        } else {
-            res.header(name.as_str(), value);
-        }
-    }
+    on(Piece::Head(&parts))?;
     let mut body = pin!(body);
     while let Some(frame) = poll_fn(|cx| body.as_mut().poll_frame(cx)).await {
         let frame = frame.map_err(|e| {
@@ -523,13 +551,13 @@ where
         if let Ok(mut data) = frame.into_data() {
             while data.has_remaining() {
                 let chunk = data.chunk();
-                res.write(chunk)?;
+                on(Piece::Data(chunk))?;
                 let n = chunk.len();
                 data.advance(n);
             }
         }
     }
-    res.start()
+    Ok(parts)
 }
 
 /// A response header's value as text: `http` allows bytes that no Lambda response carries.
@@ -588,26 +616,13 @@ where
     B: http_body::Body,
     B::Error: fmt::Display,
 {
-    poll_fn(|cx| service.poll_ready(cx))
-        .await
-        .map_err(service_error)?;
-    let response = service.call(request).await.map_err(service_error)?;
-    let (parts, body) = response.into_parts();
-    let mut body = pin!(body);
-    while let Some(frame) = poll_fn(|cx| body.as_mut().poll_frame(cx)).await {
-        let frame = frame.map_err(|e| {
-            Error::function("BodyError", format_args!("the response body failed: {e}"))
-        })?;
-        if let Ok(mut data) = frame.into_data() {
-            while data.has_remaining() {
-                let chunk = data.chunk();
-                out.extend_from_slice(chunk);
-                let n = chunk.len();
-                data.advance(n);
-            }
+    drive(service, request, |piece| {
+        if let Piece::Data(data) = piece {
+            out.extend_from_slice(data);
         }
-    }
-    Ok(parts)
+        Ok(())
+    })
+    .await
 }
 
 fn service_error(e: impl fmt::Display) -> Error {
