@@ -14,6 +14,8 @@ use std::path::Path;
 
 use lambda_zero::events::cloudwatch_logs::{CloudWatchLogsEvent, LogsDecoder};
 use lambda_zero::events::codebuild::CodeBuildEvent;
+use lambda_zero::events::codecommit::CodeCommitEvent;
+use lambda_zero::events::codepipeline::{CodePipelineCloudWatchEvent, CodePipelineJobEvent};
 use lambda_zero::events::dynamodb::DynamoDbEvent;
 use lambda_zero::events::eventbridge::EventBridgeEvent;
 use lambda_zero::events::firehose::KinesisFirehoseEvent;
@@ -104,6 +106,9 @@ toucher!(S3, S3Event);
 toucher!(DynamoDb, DynamoDbEvent);
 toucher!(EventBridge, EventBridgeEvent);
 toucher!(CodeBuild, CodeBuildEvent);
+toucher!(CodeCommit, CodeCommitEvent);
+toucher!(CodePipeline, CodePipelineCloudWatchEvent);
+toucher!(CodePipelineJob, CodePipelineJobEvent);
 toucher!(Firehose, KinesisFirehoseEvent);
 toucher!(Kafka, KafkaEvent);
 
@@ -236,7 +241,28 @@ impl EventHandler for Logs {
     }
 }
 
+/// Events of families with no vendored sample, in the shape of `aws_lambda_events`' fixtures
+/// (`example-code_commit-event.json`, `example-codepipeline-action-execution-stage-change-event.json`,
+/// `example-codepipeline_job-event.json`).
+const INLINE: [(&str, &str); 3] = [
+    (
+        "inline: CodeCommit trigger",
+        r#"{"Records":[{"eventId":"5a824061-17ca-46a9-bbf9-114edeadbeef","eventVersion":"1.0","eventTime":"2018-01-26T15:58:33.475+0000","eventTriggerName":"my-trigger","eventPartNumber":1,"codecommit":{"references":[{"commit":"5c4ef1049f1d27deadbeeff313e0730018be182b","ref":"refs/heads/master"}]},"eventName":"TriggerEventTest","eventTriggerConfigId":"5a824061-17ca-46a9-bbf9-114edeadbeef","eventSourceARN":"arn:aws:codecommit:us-east-1:123456789012:my-repo","userIdentityARN":"arn:aws:iam::123456789012:root","eventSource":"aws:codecommit","awsRegion":"us-east-1","eventTotalParts":1}]}"#,
+    ),
+    (
+        "inline: CodePipeline action state change",
+        r#"{"version":"0","id":"CWE-event-id","detail-type":"CodePipeline Action Execution State Change","source":"aws.codepipeline","account":"123456789012","time":"2017-04-22T03:31:47Z","region":"us-east-1","resources":["arn:aws:codepipeline:us-east-1:123456789012:pipeline:myPipeline"],"detail":{"pipeline":"myPipeline","version":1,"execution-id":"01234567-0123-0123-0123-012345678901","stage":"Prod","action":"myAction","state":"STARTED","region":"us-west-2","type":{"owner":"AWS","category":"Deploy","provider":"CodeDeploy","version":1}}}"#,
+    ),
+    (
+        "inline: CodePipeline job",
+        r#"{"CodePipeline.job":{"id":"11111111-abcd-1111-abcd-111111abcdef","accountId":"111111111111","data":{"actionConfiguration":{"configuration":{"FunctionName":"MyLambdaFunctionForAWSCodePipeline","UserParameters":"some-input-such-as-a-URL"}},"inputArtifacts":[{"location":{"s3Location":{"bucketName":"codepipeline-us-east-2-1234567890","objectKey":"CodePipelineDemoApplication.zip"},"type":"S3"},"revision":null,"name":"ArtifactName"}],"outputArtifacts":[],"artifactCredentials":{"secretAccessKey":"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY","sessionToken":"MIICiTCCAfICCQD6m7oRw0uXOjANBgkqhkiG9w0BAQUFADCBiDELMAkGA1UEBhMCVVMx","accessKeyId":"AKIAIOSFODNN7EXAMPLE"},"continuationToken":"A continuation token if continuing job"}}}"#,
+    ),
+];
+
 fn sample(name: &str) -> Vec<u8> {
+    if let Some((_, json)) = INLINE.iter().find(|(n, _)| *n == name) {
+        return json.as_bytes().to_vec();
+    }
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/events")
         .join(name);
@@ -304,6 +330,9 @@ fn every_sample_through_its_typed_handler_allocates_nothing() {
                 "example-eventbridge-schedule.json",
             ],
         ),
+        (Box::new(events::handler(CodeCommit)), &[INLINE[0].0]),
+        (Box::new(events::handler(CodePipeline)), &[INLINE[1].0]),
+        (Box::new(events::handler(CodePipelineJob)), &[INLINE[2].0]),
         (
             Box::new(events::handler(CodeBuild)),
             &[
@@ -373,5 +402,5 @@ fn every_sample_through_its_typed_handler_allocates_nothing() {
         }
     }
     assert!(failures.is_empty(), "{failures:#?}");
-    assert_eq!(checked, 29);
+    assert_eq!(checked, 32);
 }

@@ -1,7 +1,8 @@
 //! The `events` check: arbitrary bytes as every typed event of `lambda_zero::events`.
-//! (SQS, SQS API, SNS, S3, DynamoDB Streams, Kinesis, Firehose, Kafka, EventBridge, CodeBuild, CloudWatch
-//! Logs, Secrets Manager, CloudFormation, IoT button, Cognito pre sign-up and pre token
-//! generation V2, whose `respond` output must parse back as JSON, API Gateway authorizers, SES,
+//! (SQS, SQS API, SNS, S3, DynamoDB Streams, Kinesis, Firehose, Kafka, EventBridge, CodeBuild,
+//! CodeCommit, CodePipeline state changes and jobs, CloudWatch Logs, Secrets Manager,
+//! CloudFormation, IoT button, Cognito pre sign-up and pre token generation V2, whose `respond`
+//! output must parse back as JSON, API Gateway authorizers, SES,
 //! S3 Object Lambda).
 //!
 //! The bytes are parsed once (a syntax error is a clean error) and read as each event type;
@@ -23,6 +24,8 @@ use lambda_zero::events::authorizer::{
 use lambda_zero::events::cloudformation::CloudFormationCustomResourceRequest;
 use lambda_zero::events::cloudwatch_logs::{AwsLogs, CloudWatchLogsEvent, LogsDecoder};
 use lambda_zero::events::codebuild::CodeBuildEvent;
+use lambda_zero::events::codecommit::CodeCommitEvent;
+use lambda_zero::events::codepipeline::{CodePipelineCloudWatchEvent, CodePipelineJobEvent};
 use lambda_zero::events::cognito::{
     respond, CognitoEventUserPoolsPreSignup, CognitoEventUserPoolsPreTokenGenV2,
 };
@@ -166,6 +169,9 @@ pub fn events(data: &[u8]) {
             walk::<SnsEvent<'_, '_>>(v);
             walk::<EventBridgeEvent<'_, '_>>(v);
             walk::<CodeBuildEvent<'_, '_>>(v);
+            walk::<CodeCommitEvent<'_, '_>>(v);
+            walk::<CodePipelineCloudWatchEvent<'_, '_>>(v);
+            walk::<CodePipelineJobEvent<'_, '_>>(v);
             walk::<SecretsManagerSecretRotationEvent<'_>>(v);
             walk::<CloudFormationCustomResourceRequest<'_, '_>>(v);
             walk::<IoTButtonEvent<'_>>(v);

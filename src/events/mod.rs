@@ -53,6 +53,8 @@
 //! | [`kinesis`] | `KinesisEvent` (data base64-decoded on demand) | [`BatchItemFailures`] |
 //! | [`eventbridge`] | `EventBridgeEvent<D>` (CloudWatch Events; `detail` as the user's type or a [`crate::json::Value`]) | |
 //! | [`codebuild`] | `CodeBuildEvent` (EventBridge envelope, `CodeBuildEventDetail`: state and phase changes) | |
+//! | [`codecommit`] | `CodeCommitEvent` (repository trigger records, `codecommit.references`) | |
+//! | [`codepipeline`] | `CodePipelineCloudWatchEvent` (state changes), `CodePipelineJobEvent` (invoke action jobs) | |
 //! | [`cloudwatch_logs`] | `CloudWatchLogsEvent`, `LogsDecoder` (base64 + gzip), `LogsData` | |
 //! | [`firehose`] | `KinesisFirehoseEvent` (data base64-decoded on demand) | [`firehose::FirehoseResponse`] |
 //! | [`kafka`] | `KafkaEvent` (MSK and self-managed Kafka; keys and values base64) | |
@@ -95,6 +97,8 @@ pub mod authorizer;
 pub mod cloudformation;
 pub mod cloudwatch_logs;
 pub mod codebuild;
+pub mod codecommit;
+pub mod codepipeline;
 pub mod cognito;
 pub mod dynamodb;
 pub mod eventbridge;

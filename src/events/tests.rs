@@ -32,7 +32,7 @@ macro_rules! read {
 
 fn with_value<R>(json: &str, f: impl FnOnce(Value<'_, '_>) -> R) -> R {
     let mut bytes = json.as_bytes().to_vec();
-    let mut parser = Parser::new(Limits::strict(64 * 1024, 0));
+    let mut parser = Parser::with_index(Limits::strict(64 * 1024, 0));
     parser.with_value(&mut bytes, f).expect("valid JSON")
 }
 
@@ -790,4 +790,53 @@ fn ses_and_s3_object_lambda_samples_read() {
             assert_eq!(e.protocol_version, Some("1.00"));
         }
     );
+}
+
+#[test]
+fn codecommit_and_codepipeline_events_read_every_member() {
+    let commit = r#"{"Records":[{"eventId":"5a82","eventVersion":"1.0","eventTime":"2018-01-26T15:58:33.475+0000","eventPartNumber":1,"codecommit":{"references":[{"commit":"5c4e","ref":"refs/heads/master"},{"commit":"00aa","ref":"refs/tags/v1","created":true}]},"eventSource":"aws:codecommit","eventTotalParts":2}]}"#;
+    with_value(commit, |v| {
+        let e = super::codecommit::CodeCommitEvent::from_value(v).unwrap();
+        let r = e.records.get(0).unwrap().unwrap();
+        assert_eq!(r.event_time, Some("2018-01-26T15:58:33.475+0000"));
+        assert_eq!(
+            (r.event_part_number, r.event_total_parts),
+            (Some(1), Some(2))
+        );
+        let refs: Vec<_> = r
+            .code_commit
+            .references
+            .iter()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(refs[0].ref_, Some("refs/heads/master"));
+        assert_eq!((refs[0].created, refs[1].created), (None, Some(true)));
+    });
+    let change = r#"{"detail-type":"CodePipeline Stage Execution State Change","source":"aws.codepipeline","time":"2017-04-22T03:31:47Z","resources":[],"detail":{"pipeline":"p","version":1,"execution-id":"x","stage":"Prod","state":"STARTED","type":{"owner":"AWS","category":"Deploy","provider":"CodeDeploy","version":1}}}"#;
+    with_value(change, |v| {
+        let e = super::codepipeline::CodePipelineCloudWatchEvent::from_value(v).unwrap();
+        assert_eq!(
+            (e.detail.pipeline, e.detail.stage, e.detail.state),
+            (Some("p"), Some("Prod"), Some("STARTED"))
+        );
+        assert_eq!(e.detail.type_.unwrap().provider, Some("CodeDeploy"));
+    });
+    let job = r#"{"CodePipeline.job":{"id":"j","accountId":"1","data":{"actionConfiguration":{"configuration":{"FunctionName":"f","UserParameters":"u"}},"inputArtifacts":[{"location":{"s3Location":{"bucketName":"b","objectKey":"k"},"type":"S3"},"revision":null,"name":"in"}],"outputArtifacts":[],"artifactCredentials":{"accessKeyId":"AK"}}}}"#;
+    with_value(job, |v| {
+        let e = super::codepipeline::CodePipelineJobEvent::from_value(v).unwrap();
+        let d = e.code_pipeline_job.data;
+        assert_eq!(e.code_pipeline_job.id, Some("j"));
+        assert_eq!(
+            d.action_configuration.configuration.user_parameters,
+            Some("u")
+        );
+        let a = d.input_artifacts.get(0).unwrap().unwrap();
+        assert_eq!(
+            (a.name, a.revision, a.location.s3_location.object_key),
+            (Some("in"), None, Some("k"))
+        );
+        assert!(d.out_put_artifacts.is_empty());
+        assert_eq!(d.artifact_credentials.access_key_id, Some("AK"));
+        assert_eq!(d.continuation_token, None);
+    });
 }

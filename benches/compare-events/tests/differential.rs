@@ -12,6 +12,8 @@ use std::collections::BTreeMap;
 use aws_lambda_events::event as aws;
 use lambda_zero::events::cloudwatch_logs::{CloudWatchLogsEvent, LogsDecoder};
 use lambda_zero::events::codebuild::CodeBuildEvent;
+use lambda_zero::events::codecommit::CodeCommitEvent;
+use lambda_zero::events::codepipeline::{CodePipelineCloudWatchEvent, CodePipelineJobEvent};
 use lambda_zero::events::dynamodb::{AttributeValue, DynamoDbEvent, Item};
 use lambda_zero::events::eventbridge::EventBridgeEvent;
 use lambda_zero::events::kinesis::KinesisEvent;
@@ -483,6 +485,188 @@ fn check_codebuild(json: &[u8]) -> usize {
     })
 }
 
+fn check_codecommit(json: &[u8]) -> usize {
+    let t: aws::code_commit::CodeCommitEvent = serde_json::from_slice(json).unwrap();
+    zero!(CodeCommitEvent<'_, '_>, json, |e| {
+        assert_eq!(e.records.len(), t.records.len());
+        for (r, tr) in e.records.iter().zip(&t.records) {
+            let r = r.unwrap();
+            assert_eq!(s(r.event_id), tr.event_id);
+            assert_eq!(s(r.event_version), tr.event_version);
+            // aws_lambda_events parses the time (`2018-01-26T15:58:33.475+0000`); the text
+            // here, compared as the same instant.
+            let ours =
+                chrono::DateTime::parse_from_str(r.event_time.unwrap(), "%Y-%m-%dT%H:%M:%S%.f%z")
+                    .unwrap();
+            assert_eq!(ours, tr.event_time);
+            assert_eq!(s(r.event_trigger_name), tr.event_trigger_name);
+            assert_eq!(r.event_part_number, Some(tr.event_part_number));
+            assert_eq!(s(r.event_name), tr.event_name);
+            assert_eq!(s(r.event_trigger_config_id), tr.event_trigger_config_id);
+            assert_eq!(s(r.event_source_arn), tr.event_source_arn);
+            assert_eq!(s(r.user_identity_arn), tr.user_identity_arn);
+            assert_eq!(s(r.event_source), tr.event_source);
+            assert_eq!(s(r.aws_region), tr.aws_region);
+            assert_eq!(r.event_total_parts, Some(tr.event_total_parts));
+            assert_eq!(s(r.custom_data), tr.custom_data);
+            let refs: Vec<_> = r
+                .code_commit
+                .references
+                .iter()
+                .map(|x| {
+                    let x = x.unwrap();
+                    (s(x.commit), s(x.ref_), x.created.unwrap_or(false))
+                })
+                .collect();
+            let trefs: Vec<_> = tr
+                .code_commit
+                .references
+                .iter()
+                .map(|x| (x.commit.clone(), x.ref_.clone(), x.created))
+                .collect();
+            assert_eq!(refs, trefs);
+        }
+        e.records.len()
+    })
+}
+
+fn check_codepipeline(json: &[u8]) -> usize {
+    let t: aws::codepipeline_cloudwatch::CodePipelineCloudWatchEvent =
+        serde_json::from_slice(json).unwrap();
+    zero!(CodePipelineCloudWatchEvent<'_, '_>, json, |e| {
+        assert_eq!(s(e.version), t.version);
+        assert_eq!(s(e.id), t.id);
+        assert_eq!(Some(e.detail_type.to_string()), t.detail_type);
+        assert_eq!(Some(e.source.to_string()), t.source);
+        assert_eq!(s(e.account), t.account_id);
+        assert_eq!(
+            s(e.time),
+            Some(t.time.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        );
+        assert_eq!(s(e.region), t.region);
+        let resources: Vec<String> = e.resources.iter().map(|r| r.unwrap().to_string()).collect();
+        assert_eq!(resources, t.resources);
+        let (d, td) = (e.detail, &t.detail);
+        assert_eq!(s(d.pipeline), td.pipeline);
+        assert_eq!(d.version, Some(td.version));
+        assert_eq!(s(d.execution_id), td.execution_id);
+        assert_eq!(s(d.stage), td.stage);
+        assert_eq!(s(d.action), td.action);
+        assert_eq!(s(d.state), Some(td.state.clone()));
+        assert_eq!(s(d.region), td.region);
+        let ty = d
+            .type_
+            .map(|x| (s(x.owner), s(x.category), s(x.provider), x.version));
+        let tty = td.type_.as_ref().map(|x| {
+            (
+                x.owner.clone(),
+                x.category.clone(),
+                x.provider.clone(),
+                Some(x.version),
+            )
+        });
+        assert_eq!(ty, tty);
+        1
+    })
+}
+
+fn check_codepipeline_job(json: &[u8]) -> usize {
+    let t: aws::codepipeline_job::CodePipelineJobEvent = serde_json::from_slice(json).unwrap();
+    zero!(CodePipelineJobEvent<'_, '_>, json, |e| {
+        let (j, tj) = (e.code_pipeline_job, &t.code_pipeline_job);
+        assert_eq!(
+            (s(j.id), s(j.account_id)),
+            (tj.id.clone(), tj.account_id.clone())
+        );
+        let (d, td) = (j.data, &tj.data);
+        let c = d.action_configuration.configuration;
+        let tc = &td.action_configuration.configuration;
+        assert_eq!(
+            (s(c.function_name), s(c.user_parameters)),
+            (tc.function_name.clone(), tc.user_parameters.clone())
+        );
+        let artifact = |a: (
+            Option<&str>,
+            Option<&str>,
+            Option<&str>,
+            Option<&str>,
+            Option<&str>,
+        )| { (s(a.0), s(a.1), s(a.2), s(a.3), s(a.4)) };
+        let inputs: Vec<_> = d
+            .input_artifacts
+            .iter()
+            .map(|a| {
+                let a = a.unwrap();
+                artifact((
+                    a.name,
+                    a.revision,
+                    a.location.location_type,
+                    a.location.s3_location.bucket_name,
+                    a.location.s3_location.object_key,
+                ))
+            })
+            .collect();
+        let tinputs: Vec<_> = td
+            .input_artifacts
+            .iter()
+            .map(|a| {
+                (
+                    a.name.clone(),
+                    a.revision.clone(),
+                    a.location.location_type.clone(),
+                    a.location.s3_location.bucket_name.clone(),
+                    a.location.s3_location.object_key.clone(),
+                )
+            })
+            .collect();
+        assert_eq!(inputs, tinputs);
+        let outputs: Vec<_> = d
+            .out_put_artifacts
+            .iter()
+            .map(|a| {
+                let a = a.unwrap();
+                artifact((
+                    a.name,
+                    a.revision,
+                    a.location.location_type,
+                    a.location.s3_location.bucket_name,
+                    a.location.s3_location.object_key,
+                ))
+            })
+            .collect();
+        let toutputs: Vec<_> = td
+            .out_put_artifacts
+            .iter()
+            .map(|a| {
+                (
+                    a.name.clone(),
+                    a.revision.clone(),
+                    a.location.location_type.clone(),
+                    a.location.s3_location.bucket_name.clone(),
+                    a.location.s3_location.object_key.clone(),
+                )
+            })
+            .collect();
+        assert_eq!(outputs, toutputs);
+        let k = d.artifact_credentials;
+        let tk = &td.artifact_credentials;
+        assert_eq!(
+            (
+                s(k.secret_access_key),
+                s(k.session_token),
+                s(k.access_key_id)
+            ),
+            (
+                tk.secret_access_key.clone(),
+                tk.session_token.clone(),
+                tk.access_key_id.clone()
+            )
+        );
+        assert_eq!(s(d.continuation_token), td.continuation_token);
+        1 + inputs.len() + outputs.len()
+    })
+}
+
 fn check_logs(json: &[u8]) -> usize {
     let theirs: aws::cloudwatch_logs::LogsEvent = serde_json::from_slice(json).unwrap();
     let t = &theirs.aws_logs.data;
@@ -695,6 +879,59 @@ fn generated_variants_read_the_same_in_both_crates() {
         "time": "2025-01-01T00:00:00Z", "resources": [],
         "detail": {"build-status": "IN_PROGRESS", "project-name": escaped, "additional-information": info}});
     assert_eq!(check_codebuild(&serde_json::to_vec(&cb).unwrap()), 3);
+    // CodeCommit, CodePipeline: no vendored sample; the shapes of aws_lambda_events' fixtures
+    // (`example-code_commit-event.json`, `example-codepipeline-*-event.json`,
+    // `example-codepipeline_job-event.json`), with escapes and absent members.
+    let commit = json!({"Records": [{"eventId": "5a824061", "eventVersion": "1.0",
+        "eventTime": "2018-01-26T15:58:33.475+0000", "eventTriggerName": escaped,
+        "eventPartNumber": 1, "codecommit": {"references": [
+            {"commit": "5c4ef104", "ref": "refs/heads/master"},
+            {"commit": "00aa", "ref": "refs/tags/v1", "created": true},
+            {"commit": "00ab", "ref": "refs/heads/x", "created": null}]},
+        "eventName": "TriggerEventTest", "eventTriggerConfigId": "5a824061",
+        "eventSourceARN": "arn:aws:codecommit:us-east-1:123456789012:my-repo",
+        "userIdentityARN": "arn:aws:iam::123456789012:root", "eventSource": "aws:codecommit",
+        "awsRegion": "us-east-1", "eventTotalParts": 1, "customData": escaped}]});
+    assert_eq!(check_codecommit(&serde_json::to_vec(&commit).unwrap()), 1);
+    let envelope = |detail: serde_json::Value| {
+        json!({"version": "0", "id": "CWE-event-id",
+        "detail-type": "CodePipeline Action Execution State Change", "source": "aws.codepipeline",
+        "account": "123456789012", "time": "2017-04-22T03:31:47Z", "region": "us-east-1",
+        "resources": ["arn:aws:codepipeline:us-east-1:123456789012:pipeline:myPipeline"],
+        "detail": detail})
+    };
+    for detail in [
+        json!({"pipeline": "myPipeline", "version": 1, "execution-id": "0123", "stage": "Prod",
+            "action": "myAction", "state": "STARTED", "region": "us-west-2",
+            "type": {"owner": "AWS", "category": "Deploy", "provider": "CodeDeploy", "version": 1}}),
+        json!({"pipeline": escaped, "version": 3, "execution-id": "0123", "state": "SUCCEEDED"}),
+    ] {
+        assert_eq!(
+            check_codepipeline(&serde_json::to_vec(&envelope(detail)).unwrap()),
+            1
+        );
+    }
+    let artifact = |name: &str| {
+        json!({"location": {"s3Location": {"bucketName": "b",
+        "objectKey": escaped}, "type": "S3"}, "revision": null, "name": name})
+    };
+    let job = json!({"CodePipeline.job": {"id": "11111111", "accountId": "111111111111",
+        "data": {"actionConfiguration": {"configuration": {"FunctionName": "f",
+            "UserParameters": escaped}},
+            "inputArtifacts": [artifact("in")], "outputArtifacts": [artifact("out"), artifact("o2")],
+            "artifactCredentials": {"secretAccessKey": "s", "sessionToken": "t", "accessKeyId": "k"},
+            "continuationToken": "c"}}});
+    assert_eq!(
+        check_codepipeline_job(&serde_json::to_vec(&job).unwrap()),
+        4
+    );
+    let job = json!({"CodePipeline.job": {"id": "1", "data": {"actionConfiguration":
+        {"configuration": {}}, "inputArtifacts": [], "outputArtifacts": [],
+        "artifactCredentials": {}}}});
+    assert_eq!(
+        check_codepipeline_job(&serde_json::to_vec(&job).unwrap()),
+        1
+    );
     // CloudWatch Logs: escaped messages, no log events.
     for events in [
         json!([{"id": "1", "timestamp": 5, "message": escaped}]),
