@@ -591,3 +591,54 @@ mod tests {
         let _ = TapeIndex::new(0, 0);
     }
 }
+
+#[cfg(test)]
+mod timing {
+    use std::time::Instant;
+
+    use simd_json::Node;
+
+    use crate::json::{Limits, Parser};
+
+    /// Where the time of a parse goes (run with `--profile bench -- --ignored --nocapture`).
+    #[test]
+    #[ignore]
+    fn stage1_pass_and_parse_times() {
+        for name in [
+            "example-s3-event.json",
+            "example-eventbridge-event-obj.json",
+        ] {
+            let path = format!("{}/tests/events/{name}", env!("CARGO_MANIFEST_DIR"));
+            let json = std::fs::read(path).unwrap();
+            let mut parser = Parser::with_index(Limits::strict(64 * 1024, 0));
+            let n = 200_000;
+            let index = parser.index.as_mut().unwrap();
+            let t = Instant::now();
+            for _ in 0..n {
+                index.index(std::hint::black_box(&json), 1 << 16).unwrap();
+            }
+            let stage1 = t.elapsed().as_nanos() as f64 / n as f64;
+            let mut tape: Vec<Node<'_>> = Vec::with_capacity(1 << 16);
+            let t = Instant::now();
+            for _ in 0..n {
+                tape.clear();
+                index.build(std::hint::black_box(&json), &mut tape).unwrap();
+            }
+            let pass = t.elapsed().as_nanos() as f64 / n as f64;
+            let t = Instant::now();
+            for _ in 0..n {
+                let _ =
+                    std::hint::black_box(simdutf8::basic::from_utf8(std::hint::black_box(&json)));
+            }
+            let utf8 = t.elapsed().as_nanos() as f64 / n as f64;
+            let mut copy = json.clone();
+            let t = Instant::now();
+            for _ in 0..n {
+                copy.copy_from_slice(&json);
+                parser.with_value(&mut copy, |v| v.len()).unwrap();
+            }
+            let all = t.elapsed().as_nanos() as f64 / n as f64;
+            eprintln!("{name}: stage 1 {stage1:.0} ns, pass (with UTF-8 {utf8:.0} ns) {pass:.0} ns, with_value {all:.0} ns");
+        }
+    }
+}
