@@ -1,7 +1,8 @@
 //! Typed AWS event sources, borrowed from the event buffer: the types `aws_lambda_events`
 //! offers, without its allocations (feature `events`).
 //!
-//! Every type is read from the event parsed in place by simd-json ([`crate::json`]): strings
+//! Every type is read from the event parsed in place ([`crate::json::Parser::with_index`]:
+//! lambda-zero's own stage 1 and tape pass, simd-json for the events they leave): strings
 //! are `&'de str` into the event buffer (escapes resolved there), numbers and timestamps are
 //! numbers, missing optional members are `None`, unknown members are ignored. Sequences
 //! (`Records`, `logEvents`) and maps (attributes, headers, DynamoDB images) are [`Seq`] and

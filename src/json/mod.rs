@@ -50,6 +50,10 @@
 //!   buffer for strings with escapes (1 MiB), and, where simd-json's stage 1 is used, a padded
 //!   copy of the event (1 MiB). They are reserved at construction and touched only as far as
 //!   events reach.
+//! - [`Parser::with_index`] also keeps its tape pass's buffers (events up to 1 MiB): the
+//!   structural index (4 bytes per event byte), a stack as deep as [`Limits::max_depth`], and a
+//!   copy of the event for simd-json to decide on what the pass refuses (1 MiB), reserved at
+//!   construction and touched only as far as events reach.
 //! - the response is written into a buffer of [`Limits::max_response`] bytes, allocated once.
 //!
 //! An event denser than the structural budget (more than one structural character, that is a
