@@ -261,7 +261,7 @@ pub(super) fn check_literal(src: &[u8], p: usize, c: u8) -> Result<(), Bail> {
 /// The byte a one-character escape (`\\n`, `\\"`, ...) stands for, by the character after the
 /// backslash; `None` for `u` (and for what is no escape, which `unescape_one` refuses).
 #[inline]
-fn simple_escape(c: u8) -> Option<u8> {
+pub(super) fn simple_escape(c: u8) -> Option<u8> {
     Some(match c {
         b'"' => b'"',
         b'\\' => b'\\',
@@ -279,7 +279,7 @@ fn simple_escape(c: u8) -> Option<u8> {
 /// many bytes of `s` it takes. Refuses what simd-json refuses (unknown escapes, bad hex, lone
 /// surrogates).
 #[inline]
-fn unescape_one<'u>(s: &[u8], utf8: &'u mut [u8; 4]) -> Result<(&'u [u8], usize), Bail> {
+pub(super) fn unescape_one<'u>(s: &[u8], utf8: &'u mut [u8; 4]) -> Result<(&'u [u8], usize), Bail> {
     let byte = match s.get(1) {
         Some(b'"') => b'"',
         Some(b'\\') => b'\\',

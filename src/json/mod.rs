@@ -243,7 +243,12 @@ impl Parser {
         let mut tape: Tape<'de> = Tape(core::mem::take(&mut self.tape)).reset();
         let capacity = tape.0.capacity();
         let indexed = match self.index.as_mut() {
-            Some(index) => index.index(event, capacity).is_ok(),
+            Some(index) => match index.index(event, capacity) {
+                Ok(false) => true,
+                // Escapes resolved in place, or the event restored for simd-json.
+                Ok(true) => index.unescape(event).is_ok(),
+                Err(_) => false,
+            },
             None => false,
         };
         let result = match self.index.as_mut() {
