@@ -4,16 +4,19 @@
 //!
 //! simd-json copies the event into a padded buffer, runs its stage 1 (see [`super::stage1`] for
 //! why that one is slower), then copies every string, escaped or not, through its string
-//! buffer back into the event. Here, for an event without a backslash, a string is borrowed
-//! where it lies: its closing quote is the last byte that is not white space before the next
-//! structural, so it needs no scan. The pass checks the grammar, literals, numbers (syntax and
-//! range), depth and that nothing follows the root, as simd-json's stage 2 does.
+//! buffer back into the event. Here a string is borrowed where it lies: its closing quote is
+//! the last byte that is not white space before the next structural, so it needs no scan. The
+//! pass checks the grammar, literals, numbers (syntax and range), depth and that nothing
+//! follows the root, as simd-json's stage 2 does. An event with escapes has them resolved in
+//! place first ([`TapeIndex::unescape`]: each such string is rewritten into the end of its own
+//! bytes, behind spaces), so the pass never sees one.
 //!
-//! Whatever is unusual (an escape anywhere, invalid JSON, a root that is not a container, an
-//! event larger than the index or the tape, nesting at the depth limit) is left to simd-json,
-//! over the untouched event: this pass never writes the event, so results and errors are
-//! simd-json's either way. Only x86_64 with AVX2 or AVX-512 runs it; elsewhere the parser uses
-//! simd-json alone.
+//! Once stage 1 accepted the event, its strings borrow from it. What is unusual before that
+//! (an event larger than the index or the tape, a stage-1 refusal, an invalid escape) is left
+//! to simd-json over the event as it came; what the pass refuses after (invalid JSON, a root
+//! that is not a container, nesting at the depth limit) simd-json decides on a copy of the
+//! event as it came ([`TapeIndex::fallback`]), so results and errors are simd-json's either
+//! way. Only x86_64 with AVX2 or AVX-512 runs it; elsewhere the parser uses simd-json alone.
 
 use core::fmt;
 
