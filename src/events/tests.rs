@@ -840,3 +840,17 @@ fn codecommit_and_codepipeline_events_read_every_member() {
         assert_eq!(d.continuation_token, None);
     });
 }
+
+#[test]
+fn batch_item_failures_write_the_vendored_sqs_batch_response() {
+    let mut buf = [0u8; 256];
+    let mut w = crate::json::JsonWriter::new(&mut buf);
+    let mut failures = super::BatchItemFailures::begin(&mut w).unwrap();
+    failures.fail("id2").unwrap();
+    failures.fail("id4").unwrap();
+    failures.end().unwrap();
+    let ours: serde_json::Value = serde_json::from_slice(w.written()).unwrap();
+    let sample: serde_json::Value =
+        serde_json::from_slice(&sample("example-sqs-batch-response.json")).unwrap();
+    assert_eq!(ours, sample);
+}
