@@ -51,9 +51,10 @@
 //!   copy of the event (1 MiB). They are reserved at construction and touched only as far as
 //!   events reach.
 //! - [`Parser::with_index`] also keeps its tape pass's buffers (events up to 1 MiB): the
-//!   structural index (4 bytes per event byte), a stack as deep as [`Limits::max_depth`], and a
-//!   copy of the event for simd-json to decide on what the pass refuses (1 MiB), reserved at
-//!   construction and touched only as far as events reach.
+//!   structural index (4 bytes per event byte), a stack as deep as [`Limits::max_depth`], a
+//!   copy of the event for simd-json to decide on what the pass refuses (1 MiB) and, where
+//!   simd-json's stage 1 is used, its padded copy (1 MiB), reserved at construction and
+//!   touched only as far as events reach.
 //! - the response is written into a buffer of [`Limits::max_response`] bytes, allocated once.
 //!
 //! An event denser than the structural budget (more than one structural character, that is a
@@ -214,10 +215,16 @@ impl Parser {
     /// invalid escape, whose root is not an object or an array, or that the pass finds anything
     /// wrong with (invalid JSON included) is parsed by simd-json, as it came.
     ///
+    /// Where no stage 1 of lambda-zero's runs (arm64, x86_64 without AVX2, or
+    /// `LAMBDA_ZERO_JSON_STAGE1=simd-json`), simd-json's stage 1 (NEON on arm64) indexes a copy
+    /// of the event behind a `]`, as [`Typed`]'s fast path does, and the pass is the same: on
+    /// x86_64 that is 0.8 to 1.25 times the time of [`Parser::new`] for the S3, EventBridge,
+    /// SNS and API Gateway samples (not measured on arm64).
+    ///
     /// Reserves, besides [`Parser::new`]'s buffers, the structural index (4 bytes per event
-    /// byte up to 1 MiB) and a stack as deep as [`Limits::max_depth`], touched only as far as
-    /// events reach. Where no stage 1 of lambda-zero's runs (arm64, x86_64 without AVX2, or
-    /// `LAMBDA_ZERO_JSON_STAGE1=simd-json`), this is [`Parser::new`].
+    /// byte up to 1 MiB), a stack as deep as [`Limits::max_depth`], a copy of the event for
+    /// simd-json (1 MiB), and where simd-json's stage 1 is used its padded copy (1 MiB), all
+    /// touched only as far as events reach.
     pub fn with_index(limits: Limits) -> Parser {
         let mut parser = Parser::new(limits);
         parser.index = TapeIndex::new(limits.max_event, limits.max_depth);
@@ -243,7 +250,7 @@ impl Parser {
         let mut tape: Tape<'de> = Tape(core::mem::take(&mut self.tape)).reset();
         let capacity = tape.0.capacity();
         let indexed = match self.index.as_mut() {
-            Some(index) => match index.index(event, capacity) {
+            Some(index) => match index.index(event, capacity, &mut self.buffers, &mut tape.0) {
                 Ok(false) => true,
                 // Escapes resolved in place, or the event restored for simd-json.
                 Ok(true) => index.unescape(event).is_ok(),

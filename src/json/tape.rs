@@ -16,11 +16,12 @@
 //! to simd-json over the event as it came; what the pass refuses after (invalid JSON, a root
 //! that is not a container, nesting at the depth limit) simd-json decides on a copy of the
 //! event as it came ([`TapeIndex::fallback`]), so results and errors are simd-json's either
-//! way. Only x86_64 with AVX2 or AVX-512 runs it; elsewhere the parser uses simd-json alone.
+//! way. The stage 1 is lambda-zero's on x86_64 with AVX2 or AVX-512, simd-json's elsewhere
+//! (over a copy behind a `]`, as [`super::fast::Fast`] runs it).
 
 use core::fmt;
 
-use simd_json::{Buffers, Node, StaticNode, Tape};
+use simd_json::{Buffers, ErrorType, Node, StaticNode, Tape, INPUT_PADDING};
 
 use super::fast::FAST_MAX_EVENT;
 use super::fast::{
@@ -43,7 +44,11 @@ struct Frame {
 /// The index and the container stack of [`Parser::with_index`](super::Parser::with_index),
 /// sized once.
 pub(crate) struct TapeIndex {
-    kernel: Kernel,
+    /// lambda-zero's stage 1, or `None` for simd-json's (over [`TapeIndex::padded`]).
+    kernel: Option<Kernel>,
+    /// `]`, the event, then [`INPUT_PADDING`] bytes, for simd-json's stage 1 where no
+    /// [`Kernel`] runs (as the typed fast path does it); empty where one does.
+    padded: Box<[u8]>,
     /// One offset per structural, with a block more room than the largest event needs.
     index: Box<[u32]>,
     /// As deep as the parser accepts (an event nested that deep goes to simd-json).
@@ -62,7 +67,7 @@ pub(crate) struct TapeIndex {
 impl fmt::Debug for TapeIndex {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TapeIndex")
-            .field("stage1", &self.kernel.name())
+            .field("stage1", &self.kernel.map_or("simd-json", Kernel::name))
             .field("max_len", &self.max_len)
             .finish_non_exhaustive()
     }
@@ -70,14 +75,20 @@ impl fmt::Debug for TapeIndex {
 
 impl TapeIndex {
     /// Buffers for events up to `max_len` bytes (capped at 1 MiB) nested up to `max_depth`,
-    /// with the fastest stage 1 this CPU runs (or the one `LAMBDA_ZERO_JSON_STAGE1` names);
-    /// `None` where none runs, or when that variable says `simd-json`.
+    /// with the fastest stage 1 this CPU runs (or the one `LAMBDA_ZERO_JSON_STAGE1` names):
+    /// lambda-zero's where it runs (x86_64 with AVX-512 or AVX2), simd-json's otherwise
+    /// (arm64's NEON) or when that variable says `simd-json`.
     pub(crate) fn new(max_len: usize, max_depth: usize) -> Option<TapeIndex> {
         let name = std::env::var("LAMBDA_ZERO_JSON_STAGE1").ok();
-        let kernel = Kernel::select(name.as_deref())?;
+        let kernel = Kernel::select(name.as_deref());
         let max_len = max_len.min(FAST_MAX_EVENT);
+        let padded = match kernel {
+            Some(_) => Vec::new(),
+            None => vec![0u8; max_len + 1 + INPUT_PADDING],
+        };
         Some(TapeIndex {
             kernel,
+            padded: padded.into_boxed_slice(),
             // Zeroed allocations of these sizes come straight from the OS, committed on touch.
             index: vec![0u32; max_len + BLOCK].into_boxed_slice(),
             frames: vec![Frame::default(); max_depth.min(max_len)].into_boxed_slice(),
@@ -93,18 +104,61 @@ impl TapeIndex {
     /// every value and key is one structural, so the tape is never longer than the index).
     /// The event is only read. `Ok(true)`: it has a backslash, so [`TapeIndex::unescape`]
     /// must run before the tape is built.
-    pub(crate) fn index(&mut self, event: &[u8], capacity: usize) -> Result<bool, Bail> {
+    pub(crate) fn index(
+        &mut self,
+        event: &[u8],
+        capacity: usize,
+        buffers: &mut Buffers,
+        scratch: &mut Vec<Node<'_>>,
+    ) -> Result<bool, Bail> {
         self.count = 0;
         self.copied = false;
         if event.len() > self.max_len {
             return Err(Bail);
         }
-        let n = self.kernel.index(event, &mut self.index)?;
+        let n = match self.kernel {
+            Some(kernel) => kernel.index(event, &mut self.index)?,
+            None => self.index_with_simd_json(event, buffers, scratch)?,
+        };
         if n > capacity {
             return Err(Bail);
         }
         self.count = n;
         Ok(memchr::memchr(b'\\', event).is_some())
+    }
+
+    /// simd-json's stage 1 over a copy of `event` behind a `]`, as the typed fast path runs it
+    /// ([`super::fast::Fast`]): stage 2 stops at once on the `]`, and the structural offsets,
+    /// moved down by one, are the event's. `scratch` (an empty tape) is lent to simd-json and
+    /// left empty.
+    #[cold]
+    fn index_with_simd_json(
+        &mut self,
+        event: &[u8],
+        buffers: &mut Buffers,
+        scratch: &mut Vec<Node<'_>>,
+    ) -> Result<usize, Bail> {
+        let doc = event.len() + 1;
+        let copy = self.padded.get_mut(..doc + INPUT_PADDING).ok_or(Bail)?;
+        copy[0] = b']';
+        copy[1..doc].copy_from_slice(event);
+        let mut tape: Tape<'_> = Tape(core::mem::take(scratch)).reset();
+        let stage1 = simd_json::fill_tape_padded(copy, doc, buffers, &mut tape);
+        *scratch = tape.reset().0;
+        match stage1 {
+            // Stage 2 stopped at the `]`: stage 1 accepted the event.
+            Err(e)
+                if *e.error() == ErrorType::InternalError
+                    && e.index() == 0
+                    && e.character() == Some(']') => {}
+            _ => return Err(Bail),
+        }
+        let found = buffers.structural_indexes().get(1..).ok_or(Bail)?;
+        let index = self.index.get_mut(..found.len()).ok_or(Bail)?;
+        for (to, &from) in index.iter_mut().zip(found) {
+            *to = from.wrapping_sub(1);
+        }
+        Ok(found.len())
     }
 
     /// Resolves the escapes of the event [`TapeIndex::index`] accepted, in place: each string
@@ -552,17 +606,20 @@ mod tests {
             .map_err(|_| ());
         let mut event = json.to_vec();
         let mut tape: Vec<Node<'_>> = Vec::with_capacity(json.len() + 1);
-        let took =
-            parser
-                .index
-                .as_mut()
-                .is_some_and(|index| match index.index(&event, tape.capacity()) {
-                    Ok(escaped) => {
-                        (!escaped || index.unescape(&mut event).is_ok())
-                            && index.build(&event, &mut tape).is_ok()
-                    }
-                    Err(_) => false,
-                });
+        let took = parser.index.as_mut().is_some_and(|index| {
+            match index.index(
+                &event,
+                tape.capacity(),
+                &mut parser.buffers,
+                &mut Vec::new(),
+            ) {
+                Ok(escaped) => {
+                    (!escaped || index.unescape(&mut event).is_ok())
+                        && index.build(&event, &mut tape).is_ok()
+                }
+                Err(_) => false,
+            }
+        });
         (got, took)
     }
 
@@ -743,7 +800,11 @@ mod tests {
                 continue;
             }
             let mut event = json.clone();
-            assert_eq!(index.index(&event, 1 << 16), Ok(true), "{name}");
+            assert_eq!(
+                index.index(&event, 1 << 16, &mut parser.buffers, &mut Vec::new()),
+                Ok(true),
+                "{name}"
+            );
             index.unescape(&mut event).unwrap();
             let mut tape: Vec<Node<'_>> = Vec::with_capacity(1 << 16);
             index
@@ -754,7 +815,10 @@ mod tests {
         // A refused escape leaves the event as it was.
         let json = br#"{"a":"\n","b":"\q"}"#;
         let mut event = json.to_vec();
-        assert_eq!(index.index(&event, 64), Ok(true));
+        assert_eq!(
+            index.index(&event, 64, &mut parser.buffers, &mut Vec::new()),
+            Ok(true)
+        );
         assert!(index.unescape(&mut event).is_err());
         assert_eq!(&event[..], &json[..]);
     }
@@ -808,7 +872,14 @@ mod timing {
             };
             let t = Instant::now();
             for _ in 0..n {
-                index.index(std::hint::black_box(&json), 1 << 16).unwrap();
+                index
+                    .index(
+                        std::hint::black_box(&json),
+                        1 << 16,
+                        &mut parser.buffers,
+                        &mut Vec::new(),
+                    )
+                    .unwrap();
             }
             let stage1 = t.elapsed().as_nanos() as f64 / n as f64;
             let mut tape: Vec<Node<'_>> = Vec::with_capacity(1 << 16);
