@@ -56,6 +56,15 @@ const MAX_CONTENT_TYPE: usize = 256;
 pub(crate) trait ChunkSink {
     /// Sends `parts` as one chunk (the head first, if it has not gone out yet).
     fn send_chunk(&mut self, content_type: &[u8], parts: &[&[u8]]) -> io::Result<()>;
+
+    /// Sends each of `chunks` (its parts) as a chunk of its own, in one write where the sink
+    /// can.
+    fn send_chunks(&mut self, content_type: &[u8], chunks: &[&[&[u8]]]) -> io::Result<()> {
+        for parts in chunks {
+            self.send_chunk(content_type, parts)?;
+        }
+        Ok(())
+    }
 }
 
 /// The response of a streaming invocation, written in pieces.
@@ -102,9 +111,9 @@ impl<'s> ResponseStream<'s> {
     /// it before any other write; the body follows with [`ResponseStream::write`].
     ///
     /// The prelude and the eight-NUL separator go out as chunks of their own, as
-    /// `lambda_runtime` sends them (`cargo lambda watch` refuses them in one chunk). A prelude
-    /// without a `"cookies"` member gets `"cookies":[]` added, which the same emulator requires
-    /// and Lambda accepts.
+    /// `lambda_runtime` sends them (`cargo lambda watch` refuses them in one chunk), in one
+    /// write. A prelude without a `"cookies"` member gets `"cookies":[]` added, which the same
+    /// emulator requires and Lambda accepts.
     pub fn write_http_prelude(&mut self, prelude: &[u8]) -> Result<(), Error> {
         if self.started {
             return Err(Error::runtime(
@@ -121,7 +130,7 @@ impl<'s> ResponseStream<'s> {
         };
         self.set_content_type(HTTP_INTEGRATION_CONTENT_TYPE);
         if memchr::memmem::find(trimmed, b"\"cookies\"").is_some() {
-            self.send(&[trimmed])?;
+            self.send_all(&[&[trimmed], &[PRELUDE_SEPARATOR]])
         } else {
             let open = &trimmed[..trimmed.len() - 1];
             let empty = open[1..].trim_ascii().is_empty();
@@ -130,9 +139,8 @@ impl<'s> ResponseStream<'s> {
             } else {
                 b",\"cookies\":[]}"
             };
-            self.send(&[open, cookies])?;
+            self.send_all(&[&[open, cookies], &[PRELUDE_SEPARATOR]])
         }
-        self.send(&[PRELUDE_SEPARATOR])
     }
 
     /// Whether any bytes went out (after that, errors travel in trailers).
@@ -141,17 +149,26 @@ impl<'s> ResponseStream<'s> {
     }
 
     fn send(&mut self, parts: &[&[u8]]) -> Result<(), Error> {
+        if !self.broken && parts.iter().all(|p| p.is_empty()) {
+            return Ok(());
+        }
+        self.send_all(&[parts])
+    }
+
+    /// Sends each of `chunks` (none empty) as a chunk of its own.
+    fn send_all(&mut self, chunks: &[&[&[u8]]]) -> Result<(), Error> {
         if self.broken {
             return Err(Error::runtime(
                 "StreamInterrupted",
                 "the response stream was already interrupted",
             ));
         }
-        if parts.iter().all(|p| p.is_empty()) {
-            return Ok(());
-        }
         let content_type = &self.content_type[..self.content_type_len];
-        match self.sink.send_chunk(content_type, parts) {
+        let sent = match chunks {
+            [parts] => self.sink.send_chunk(content_type, parts),
+            _ => self.sink.send_chunks(content_type, chunks),
+        };
+        match sent {
             Ok(()) => {
                 self.started = true;
                 Ok(())
@@ -186,5 +203,49 @@ impl core::fmt::Debug for ResponseStream<'_> {
             .field("started", &self.started)
             .field("broken", &self.broken)
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Records each call: the chunks it carried, each as its concatenated parts.
+    #[derive(Default)]
+    struct Calls(Vec<Vec<Vec<u8>>>);
+
+    impl ChunkSink for Calls {
+        fn send_chunk(&mut self, _: &[u8], parts: &[&[u8]]) -> io::Result<()> {
+            self.0.push(vec![parts.concat()]);
+            Ok(())
+        }
+        fn send_chunks(&mut self, _: &[u8], chunks: &[&[&[u8]]]) -> io::Result<()> {
+            self.0
+                .push(chunks.iter().map(|parts| parts.concat()).collect());
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn the_prelude_and_its_separator_are_two_chunks_in_one_call() {
+        let mut calls = Calls::default();
+        let mut stream = ResponseStream::new(&mut calls);
+        stream.write_http_prelude(br#"{"statusCode":200}"#).unwrap();
+        stream.write(b"body").unwrap();
+        assert_eq!(
+            stream.content_type(),
+            HTTP_INTEGRATION_CONTENT_TYPE.as_bytes()
+        );
+        drop(stream);
+        assert_eq!(
+            calls.0,
+            [
+                vec![
+                    br#"{"statusCode":200,"cookies":[]}"#.to_vec(),
+                    PRELUDE_SEPARATOR.to_vec()
+                ],
+                vec![b"body".to_vec()],
+            ]
+        );
     }
 }

@@ -203,7 +203,58 @@ impl<I: Io> Sink<'_, I> {
     }
 }
 
+/// Most slices [`Sink::send_chunks`] writes at once: the head and each chunk's size line, the
+/// chunks' parts, the last CRLF.
+const MAX_CHUNK_SLICES: usize = 8;
+
 impl<I: Io> ChunkSink for Sink<'_, I> {
+    fn send_chunks(&mut self, content_type: &[u8], chunks: &[&[&[u8]]]) -> io::Result<()> {
+        let slices_needed: usize = chunks.iter().map(|parts| 1 + parts.len()).sum::<usize>() + 1;
+        if slices_needed > MAX_CHUNK_SLICES {
+            for parts in chunks {
+                self.send_chunk(content_type, parts)?;
+            }
+            return Ok(());
+        }
+        // The head (if due) and every chunk's size line go into the head buffer, one after
+        // the other; `ends[k]` is where the k-th of those pieces ends.
+        let head = core::mem::take(&mut self.head);
+        let mut w = Writer::new(head);
+        let mut ends = [0usize; MAX_CHUNK_SLICES];
+        let mut wrote = self.head_into(&mut w, content_type);
+        for (k, parts) in chunks.iter().enumerate() {
+            let len: usize = parts.iter().map(|p| p.len()).sum();
+            wrote = wrote.and_then(|()| {
+                if k > 0 {
+                    // The end of the chunk before.
+                    w.push(b"\r\n").map_err(|_| buffer_full())?;
+                }
+                request::write_chunk_size(&mut w, len).map_err(|_| buffer_full())
+            });
+            ends[k] = w.len();
+        }
+        let sent = wrote.and_then(|()| {
+            let mut slices = [IoSlice::new(&[]); MAX_CHUNK_SLICES];
+            let mut n = 0;
+            let mut start = 0;
+            for (k, parts) in chunks.iter().enumerate() {
+                slices[n] = IoSlice::new(&head[start..ends[k]]);
+                n += 1;
+                start = ends[k];
+                for part in parts.iter() {
+                    slices[n] = IoSlice::new(part);
+                    n += 1;
+                }
+            }
+            slices[n] = IoSlice::new(b"\r\n");
+            n += 1;
+            self.head_sent = true;
+            self.io.write_all(&mut slices[..n])
+        });
+        self.head = head;
+        sent
+    }
+
     fn send_chunk(&mut self, content_type: &[u8], parts: &[&[u8]]) -> io::Result<()> {
         let head = core::mem::take(&mut self.head);
         let mut w = Writer::new(head);
