@@ -229,14 +229,15 @@ mod tests {
     #[test]
     fn the_prelude_and_its_separator_are_two_chunks_in_one_call() {
         let mut calls = Calls::default();
-        let mut stream = ResponseStream::new(&mut calls);
-        stream.write_http_prelude(br#"{"statusCode":200}"#).unwrap();
-        stream.write(b"body").unwrap();
-        assert_eq!(
-            stream.content_type(),
-            HTTP_INTEGRATION_CONTENT_TYPE.as_bytes()
-        );
-        drop(stream);
+        {
+            let mut stream = ResponseStream::new(&mut calls);
+            stream.write_http_prelude(br#"{"statusCode":200}"#).unwrap();
+            stream.write(b"body").unwrap();
+            assert_eq!(
+                stream.content_type(),
+                HTTP_INTEGRATION_CONTENT_TYPE.as_bytes()
+            );
+        }
         assert_eq!(
             calls.0,
             [
