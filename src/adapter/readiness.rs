@@ -163,21 +163,33 @@ impl Readiness {
         }
     }
 
-    /// Reads and drops `left` more body bytes (at most [`KEEP_BODY_LIMIT`]): whether the whole
-    /// body was read, so the connection can carry the next request.
+    /// Reads and drops `left` more body bytes (at most [`KEEP_BODY_LIMIT`], within
+    /// [`CHECK_TIMEOUT`] in all): whether the whole body was read, so the connection can carry
+    /// the next request. An app that trickles its body gives up its connection, not the check.
     fn drain(&self, conn: &mut TcpStream, mut left: u64) -> bool {
         if left > KEEP_BODY_LIMIT {
             return false;
         }
+        let until = Instant::now() + CHECK_TIMEOUT;
         let mut sink = [0u8; 1024];
         while left > 0 {
+            let Some(time) = until
+                .checked_duration_since(Instant::now())
+                .filter(|t| !t.is_zero())
+            else {
+                return false;
+            };
+            if conn.set_read_timeout(Some(time)).is_err() {
+                return false;
+            }
             let want = (left as usize).min(sink.len());
             match conn.read(&mut sink[..want]) {
                 Ok(0) | Err(_) => return false,
                 Ok(n) => left -= n as u64,
             }
         }
-        true
+        // The bound the connection is handed on with (see `take_connection`).
+        conn.set_read_timeout(Some(CHECK_TIMEOUT)).is_ok()
     }
 
     /// Checks every [`POLL_INTERVAL`] until the app is ready (`Ok(true)`), `until` passes
@@ -244,5 +256,69 @@ impl Readiness {
     /// The address checked.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::TcpListener;
+
+    /// A check against an app that answers `head` then sends `body` one byte every `gap`.
+    fn check_against(
+        head: &'static [u8],
+        body: &'static [u8],
+        gap: Duration,
+    ) -> (Readiness, Result<(), NotReady>, Duration) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            let (mut conn, _) = listener.accept().unwrap();
+            let mut buf = [0u8; 1024];
+            let _ = conn.read(&mut buf);
+            let _ = conn.write_all(head);
+            for b in body {
+                std::thread::sleep(gap);
+                if conn.write_all(&[*b]).is_err() {
+                    return;
+                }
+            }
+            std::thread::sleep(Duration::from_secs(5));
+        });
+        let port = port.to_string();
+        let config =
+            AdapterConfig::from_lookup(|name| (name == "AWS_LWA_PORT").then(|| port.clone()))
+                .unwrap();
+        let readiness = Readiness::new(&config).unwrap();
+        let started = Instant::now();
+        let outcome = readiness.check();
+        (readiness, outcome, started.elapsed())
+    }
+
+    #[test]
+    fn a_whole_keep_alive_answer_leaves_its_connection() {
+        let (readiness, outcome, _) = check_against(
+            b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n",
+            b"okay",
+            Duration::from_millis(1),
+        );
+        assert_eq!(outcome, Ok(()));
+        assert!(readiness.take_connection().is_some());
+        assert!(readiness.take_connection().is_none(), "taken once");
+    }
+
+    #[test]
+    fn a_trickled_body_ends_the_wait_within_the_check_timeout_and_keeps_no_connection() {
+        let (readiness, outcome, took) = check_against(
+            b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n",
+            &[b'x'; 1000],
+            Duration::from_millis(100),
+        );
+        assert_eq!(outcome, Ok(()), "the status was healthy");
+        assert!(
+            took < CHECK_TIMEOUT + Duration::from_millis(500),
+            "{took:?}"
+        );
+        assert!(readiness.take_connection().is_none());
     }
 }
