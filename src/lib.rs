@@ -151,6 +151,11 @@ pub mod __private {
     pub mod json {
         pub use crate::json::fuzzing::*;
     }
+    /// The DEFLATE decoder of CloudWatch Logs payloads, for its differential fuzz target.
+    #[cfg(feature = "events")]
+    pub mod inflate {
+        pub use crate::events::inflate::{InflateError, Inflated, Inflater};
+    }
     /// The sans-IO protocol: request writers, response and body parsers.
     pub mod proto {
         pub use crate::proto::*;

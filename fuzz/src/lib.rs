@@ -19,6 +19,8 @@
 //!   a reference base64 decoder; see [`http_event`](mod@http_event).
 //! - [`events`](mod@events): arbitrary bytes as every typed event of `lambda_zero::events`, its
 //!   encoded parts decoded (base64 against the reference decoder, gzip); see [`events`](mod@events).
+//! - [`inflate`](mod@inflate): arbitrary bytes as a raw DEFLATE stream, the CloudWatch Logs
+//!   inflater against zlib-rs; see [`inflate`](mod@inflate).
 //! - `json_event` and `json_writer` call `lambda_zero::__private::json` directly.
 //!
 //! Input layouts are documented on each check and built by [`seed`] for the seed corpora.
@@ -32,6 +34,7 @@ pub mod http_event;
 /// The vendored HTTP sample events and their sources, shared with the crate's tests.
 #[path = "../../tests/common/http_samples.rs"]
 pub mod http_samples;
+pub mod inflate;
 pub mod reference;
 pub mod seed;
 pub mod streaming;
@@ -45,6 +48,7 @@ pub use client::{client, ClientInput};
 pub use counting::Counting as CountingAlloc;
 pub use events::events;
 pub use http_event::http_event;
+pub use inflate::inflate;
 pub use next_head::next_head;
 pub use request_writers::{request_writers, WriterInput};
 pub use streaming::streaming;
@@ -169,6 +173,11 @@ mod tests {
     #[test]
     fn events_seeds_pass() {
         assert!(replay("events", super::events) > 10);
+    }
+
+    #[test]
+    fn inflate_seeds_pass() {
+        assert!(replay("inflate", super::inflate) >= 15);
     }
 
     #[test]

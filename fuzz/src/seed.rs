@@ -435,6 +435,9 @@ pub fn all() -> Vec<(&'static str, String, Vec<u8>)> {
     for (name, bytes) in &events {
         seeds.push(("events", name.clone(), bytes.clone()));
     }
+    for (name, bytes) in crate::inflate::seeds() {
+        seeds.push(("inflate", name, bytes));
+    }
     seeds
 }
 

@@ -2,21 +2,21 @@
 //! encoded (`awslogs.data`). [`LogsDecoder`] decodes them into buffers it reserved at
 //! start-up and reads the JSON inside with a parser of its own, reused for every invocation.
 //!
-//! The inflater is zlib-rs's [`zlib_rs::Inflate`] (zlib's inflate, in Rust), made with the
-//! decoder (its state is allocated then) and reset for each payload: it inflates into a
-//! buffer the caller owns, and needs no window, since the whole payload is inflated in one
-//! call. A `flate2` reader (as `aws_lambda_events` uses) allocates and zeroes a new
-//! decompressor and grows an output `Vec` on every payload. zlib-rs rather than
-//! miniz_oxide: on the sample payload (208 bytes of gzip, one dynamic block), most of the work
-//! is building the block's Huffman tables, which zlib-rs does 2.2 times as fast (1.7 against
-//! 3.7 µs per payload, reset included).
+//! The inflater is the crate's own (`src/events/inflate.rs`): raw DEFLATE into the buffer the
+//! decoder reserved, with its tables made once, so a payload allocates nothing; the gzip
+//! header and trailer (CRC-32 and size) are checked here. A `flate2` reader (as
+//! `aws_lambda_events` uses) allocates and zeroes a new decompressor and grows an output `Vec`
+//! on every payload. Subscription payloads are small (the vendored sample is 208 bytes of gzip,
+//! one dynamic block), and on them most of an inflater's time is building the block's Huffman
+//! tables: this one fills a table with one store per entry and no sort when the codes fit its
+//! root. `cloudwatch_logs::tests::decode_times` times it against zlib-rs's `Inflate` on the
+//! sample, side by side.
 
 use core::fmt;
 
-use zlib_rs::{Inflate, InflateFlush, Status};
-
 use crate::json::{Limits, Parser, SyntaxError};
 
+use super::inflate::{InflateError, Inflater};
 use super::view::event_struct;
 use super::{Base64, DecodeFailure, FromValue, Mismatch, Seq};
 
@@ -110,7 +110,7 @@ pub const DEFAULT_MAX_INFLATED: usize = 8 * 1024 * 1024;
 pub struct LogsDecoder {
     compressed: Box<[u8]>,
     inflated: Box<[u8]>,
-    inflater: Inflate,
+    inflater: Box<Inflater>,
     parser: Parser,
 }
 
@@ -138,8 +138,7 @@ impl LogsDecoder {
         LogsDecoder {
             compressed: vec![0u8; max_compressed].into_boxed_slice(),
             inflated: vec![0u8; max_inflated].into_boxed_slice(),
-            // Raw deflate (the gzip header and trailer are read here), 32 KiB window.
-            inflater: Inflate::new(false, 15),
+            inflater: Box::new(Inflater::new()),
             parser: Parser::with_index(Limits {
                 max_event: max_inflated,
                 max_response: 0,
@@ -190,18 +189,14 @@ const FCOMMENT: u8 = 0x10;
 
 /// Inflates the one gzip member `gzip` (RFC 1952) into `out`; checks the CRC-32 and size of
 /// the trailer. Returns the inflated length.
-fn gunzip(gzip: &[u8], inflater: &mut Inflate, out: &mut [u8]) -> Result<usize, LogsError> {
+fn gunzip(gzip: &[u8], inflater: &mut Inflater, out: &mut [u8]) -> Result<usize, LogsError> {
     let body = gzip_body(gzip).ok_or(LogsError::Gzip("bad header"))?;
-    inflater.reset(false);
-    let status = inflater.decompress(body, out, InflateFlush::Finish);
-    let used = usize::try_from(inflater.total_in()).unwrap_or(usize::MAX);
-    let written = usize::try_from(inflater.total_out()).unwrap_or(usize::MAX);
-    match status {
-        Ok(Status::StreamEnd) => {}
-        Ok(_) if written >= out.len() => return Err(LogsError::TooLarge { limit: out.len() }),
-        Ok(_) => return Err(LogsError::Gzip("truncated")),
-        Err(_) => return Err(LogsError::Gzip("corrupt deflate data")),
-    }
+    let (used, written) = match inflater.inflate(body, out) {
+        Ok(r) => (r.consumed, r.written),
+        Err(InflateError::OutputFull) => return Err(LogsError::TooLarge { limit: out.len() }),
+        Err(InflateError::Truncated) => return Err(LogsError::Gzip("truncated")),
+        Err(InflateError::Corrupt(what)) => return Err(LogsError::Gzip(what)),
+    };
     let trailer = body
         .get(used..used + 8)
         .ok_or(LogsError::Gzip("truncated trailer"))?;
@@ -239,10 +234,10 @@ fn gzip_body(gzip: &[u8]) -> Option<&[u8]> {
     Some(rest)
 }
 
-/// The CRC-32 tables for slicing by 8: `CRC_TABLES[0]` is the byte-at-a-time table, and
+/// The CRC-32 tables for slicing by 16: `CRC_TABLES[0]` is the byte-at-a-time table, and
 /// `CRC_TABLES[k][n]` the CRC of byte `n` followed by `k` zero bytes.
-static CRC_TABLES: [[u32; 256]; 8] = {
-    let mut tables = [[0u32; 256]; 8];
+static CRC_TABLES: [[u32; 256]; 16] = {
+    let mut tables = [[0u32; 256]; 16];
     let mut n = 0;
     while n < 256 {
         let mut c = n as u32;
@@ -259,7 +254,7 @@ static CRC_TABLES: [[u32; 256]; 8] = {
         n += 1;
     }
     let mut t = 1;
-    while t < 8 {
+    while t < 16 {
         let mut n = 0;
         while n < 256 {
             let prev = tables[t - 1][n];
@@ -271,21 +266,20 @@ static CRC_TABLES: [[u32; 256]; 8] = {
     tables
 };
 
-/// CRC-32 (ISO 3309, as gzip checks it), eight bytes per step.
+/// CRC-32 (ISO 3309, as gzip checks it), sixteen bytes per step.
 fn crc32(bytes: &[u8]) -> u32 {
     let t = &CRC_TABLES;
     let mut c = !0u32;
-    let mut blocks = bytes.chunks_exact(8);
+    let mut blocks = bytes.chunks_exact(16);
     for b in &mut blocks {
         let lo = c ^ u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
-        c = t[7][(lo & 0xff) as usize]
-            ^ t[6][((lo >> 8) & 0xff) as usize]
-            ^ t[5][((lo >> 16) & 0xff) as usize]
-            ^ t[4][(lo >> 24) as usize]
-            ^ t[3][usize::from(b[4])]
-            ^ t[2][usize::from(b[5])]
-            ^ t[1][usize::from(b[6])]
-            ^ t[0][usize::from(b[7])];
+        c = t[15][(lo & 0xff) as usize]
+            ^ t[14][((lo >> 8) & 0xff) as usize]
+            ^ t[13][((lo >> 16) & 0xff) as usize]
+            ^ t[12][(lo >> 24) as usize];
+        for (k, &byte) in b[4..].iter().enumerate() {
+            c ^= t[11 - k][usize::from(byte)];
+        }
     }
     for &b in blocks.remainder() {
         c = t[0][((c ^ u32::from(b)) & 0xff) as usize] ^ (c >> 8);
@@ -344,5 +338,90 @@ mod tests {
         reserved[3] |= 0x20;
         assert_eq!(gzip_body(&reserved), None);
         assert_eq!(gzip_body(b"\x1f\x8b\x07\0\0\0\0\0\0\0"), None);
+    }
+
+    /// Where the time of decoding the vendored sample goes (run with `cargo test --profile
+    /// bench --features events --lib cloudwatch_logs::tests::decode_times -- --ignored
+    /// --nocapture`).
+    #[test]
+    #[ignore]
+    fn decode_times() {
+        use std::time::Instant;
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/events/example-cloudwatch_logs-event.json"
+        );
+        let mut event = std::fs::read(path).unwrap();
+        let mut parser = Parser::with_index(Limits::strict(64 * 1024, 0));
+        let mut decoder = LogsDecoder::new(64 * 1024, 64 * 1024);
+        let mut gzip = Vec::new();
+        parser
+            .with_value(&mut event, |v| {
+                let e = CloudWatchLogsEvent::from_value(v).unwrap();
+                gzip = e
+                    .aws_logs
+                    .data
+                    .decode_into(&mut decoder.compressed)
+                    .unwrap()
+                    .to_vec();
+            })
+            .unwrap();
+        let body = gzip_body(&gzip).unwrap().to_vec();
+        let text = {
+            let mut copy = std::fs::read(path).unwrap();
+            let mut text = String::new();
+            parser
+                .with_value(&mut copy, |v| {
+                    let e = CloudWatchLogsEvent::from_value(v).unwrap();
+                    text = e.aws_logs.data.as_str().to_owned();
+                })
+                .unwrap();
+            text
+        };
+        let n = 500_000;
+        let time = |what: &str, f: &mut dyn FnMut() -> usize| {
+            let t = Instant::now();
+            let mut sum = 0;
+            for _ in 0..n {
+                sum += f();
+            }
+            let ns = t.elapsed().as_nanos() as f64 / n as f64;
+            eprintln!("{what}: {ns:.0} ns ({sum})");
+        };
+        let compressed = &mut decoder.compressed;
+        time("base64", &mut || {
+            Base64(std::hint::black_box(&text))
+                .decode_into(compressed)
+                .unwrap()
+                .len()
+        });
+        let inflater = &mut decoder.inflater;
+        let out = &mut decoder.inflated;
+        time("inflate", &mut || {
+            inflater
+                .inflate(std::hint::black_box(&body), out)
+                .unwrap()
+                .written
+        });
+        let len = inflater.inflate(&body, out).unwrap().written;
+        time("crc32", &mut || {
+            crc32(std::hint::black_box(&out[..len])) as usize
+        });
+        time("gunzip", &mut || {
+            gunzip(std::hint::black_box(&gzip), inflater, out).unwrap()
+        });
+        #[cfg(feature = "compression")]
+        {
+            let mut z = zlib_rs::Inflate::new(false, 15);
+            time("zlib-rs inflate (reset included)", &mut || {
+                z.reset(false);
+                let _ = z.decompress(
+                    std::hint::black_box(&body),
+                    out,
+                    zlib_rs::InflateFlush::Finish,
+                );
+                z.total_out() as usize
+            });
+        }
     }
 }

@@ -91,6 +91,7 @@
 #![allow(clippy::result_large_err)]
 
 mod encoding;
+pub(crate) mod inflate;
 mod response;
 pub(crate) mod view;
 
