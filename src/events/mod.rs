@@ -90,6 +90,7 @@
 // Errors are kept inline (no heap), as the crate's `Error` is.
 #![allow(clippy::result_large_err)]
 
+mod crc32;
 mod encoding;
 pub(crate) mod inflate;
 mod response;
