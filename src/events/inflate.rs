@@ -6,11 +6,11 @@
 //! made once; a payload builds its blocks' Huffman tables there and nothing else.
 //!
 //! Subscription payloads are small (the vendored sample is 208 bytes of gzip inflating to
-//! 325), so the cost that matters is building a dynamic block's tables as much as the symbol
-//! loop. When every code fits the root table (the sample's longest is 7 bits), each symbol's
-//! entry is stored where its code lands, in symbol order, with no sort: `2^bits` stores for
-//! the table. Longer codes fill the root in canonical order, doubling the filled part at each
-//! length with one copy, and take subtables, as in zlib.
+//! 325), so building a dynamic block's tables costs as much as the symbol loop. The code
+//! lengths are bucketed by length as they are read (the buckets are the canonical order, so
+//! nothing is sorted), and a table is filled length by length: the filled part doubled before
+//! each length (a code of `l` bits owns every `2^l`-th entry), then one store per symbol.
+//! Codes longer than the root take subtables, as in zlib.
 //!
 //! What the decoder accepts and refuses follows zlib (over-subscribed and incomplete codes, the
 //! code length repeats, the end-of-block code, distances before the start), which the tests
@@ -211,25 +211,21 @@ enum CodeKind {
     Dist,
 }
 
-/// The symbols of a code that have a length, in symbol order, and how many have each length:
-/// what a table is built from. A dynamic block's are collected as its code lengths are read,
-/// a run at a time, so the symbols without a code (most literals) cost nothing.
+/// The symbols of a code that have a length, bucketed by length in symbol order (the order
+/// of their canonical codes, with no sort): what a table is built from. A dynamic block's are
+/// collected as its code lengths are read, a run at a time, so the symbols without a code
+/// (most literals) cost nothing.
 struct Lengths {
     count: [u16; 16],
-    used: usize,
-    /// `symbol | len << 16`.
-    symbols: [u32; 288],
-    /// The same, sorted by length then symbol (scratch of [`build`]).
-    sorted: [u32; 288],
+    /// `by_length[l][..count[l]]`: the symbols with an `l`-bit code, in increasing order.
+    by_length: [[u16; 288]; 16],
 }
 
 impl Lengths {
     fn new() -> Lengths {
         Lengths {
             count: [0; 16],
-            used: 0,
-            symbols: [0; 288],
-            sorted: [0; 288],
+            by_length: [[0; 288]; 16],
         }
     }
 
@@ -244,19 +240,30 @@ impl Lengths {
 
     fn clear(&mut self) {
         self.count = [0; 16];
-        self.used = 0;
+    }
+
+    /// How many symbols have a code.
+    fn used(&self) -> usize {
+        self.count.iter().map(|&c| usize::from(c)).sum()
     }
 
     /// `symbol` has a code of `len` bits (0: none); symbols come in increasing order.
     #[inline(always)]
     fn push(&mut self, symbol: u16, len: u8) {
         if len != 0 {
-            if let Some(slot) = self.symbols.get_mut(self.used) {
-                *slot = u32::from(symbol) | u32::from(len & 15) << 16;
-                self.used += 1;
-                self.count[usize::from(len & 15)] += 1;
+            let len = usize::from(len & 15);
+            let n = self.count[len];
+            if let Some(slot) = self.by_length[len].get_mut(usize::from(n)) {
+                *slot = symbol;
+                self.count[len] = n + 1;
             }
         }
+    }
+
+    /// The symbols of `len` bits, in canonical order.
+    fn of_length(&self, len: usize) -> &[u16] {
+        let n = usize::from(self.count[len & 15]);
+        &self.by_length[len & 15][..n.min(288)]
     }
 }
 
@@ -278,40 +285,36 @@ static REVERSED: [u16; 1024] = {
 };
 
 /// The table of a code whose codes all fit the root (`bits` is the longest, at most
-/// `LITLEN_BITS`), filled symbol by symbol: each symbol's canonical code is the next of its
-/// length, and its entry is stored at every index whose low bits are the code reversed. No
-/// sort, and `2^bits` stores in all (a complete code covers the table once).
+/// `LITLEN_BITS`): length by length, the filled part doubled before each (a code of `l` bits
+/// owns every `2^l`-th entry), then one store per symbol where its canonical code lands. No
+/// sort (the buckets are in canonical order), and no loop per symbol, whose trip count would
+/// change from one symbol to the next.
 fn fill_direct<const N: usize>(
     table: &mut Table<N>,
     bits: u32,
     lengths: &Lengths,
     symbols: &[Entry],
 ) {
-    let mut next = [0u16; 16];
-    let mut code = 0u16;
-    for (slot, &shorter) in next[1..].iter_mut().zip(&lengths.count) {
-        code = (code + shorter) << 1;
-        *slot = code;
-    }
     table.bits = bits;
-    let size = 1usize << bits;
-    let entries = &mut table.entries[..size.min(N)];
+    let entries = &mut table.entries;
     entries[0] = INVALID_ENTRY;
-    if let Some(e) = entries.get_mut(1) {
-        *e = INVALID_ENTRY;
-    }
-    for &packed in &lengths.symbols[..lengths.used] {
-        let len = (packed >> 16) & 15;
-        let symbol = (packed & 0xffff) as usize;
-        let mut entry = symbols.get(symbol).copied().unwrap_or(INVALID_ENTRY);
-        entry.bits = len as u8;
-        let code = &mut next[len as usize];
-        let rev = usize::from(REVERSED[usize::from(*code) & 1023] >> (10 - len));
-        *code += 1;
-        let mut at = rev;
-        while at < entries.len() {
-            entries[at] = entry;
-            at += 1 << len;
+    entries[1] = INVALID_ENTRY;
+    let mut code = 0u16;
+    for len in 1..=bits as usize {
+        if len > 1 {
+            double(entries, 1 << (len - 1));
+        }
+        code <<= 1;
+        let shift = 10 - len;
+        for &symbol in lengths.of_length(len) {
+            let mut entry = symbols
+                .get(usize::from(symbol))
+                .copied()
+                .unwrap_or(INVALID_ENTRY);
+            entry.bits = len as u8;
+            let rev = usize::from(REVERSED[usize::from(code) & 1023] >> shift);
+            entries[rev & (N - 1)] = entry;
+            code += 1;
         }
     }
 }
@@ -334,7 +337,7 @@ fn double(entries: &mut [Entry], half: usize) {
 fn build<const N: usize>(
     table: &mut Table<N>,
     root: u32,
-    lengths: &mut Lengths,
+    lengths: &Lengths,
     symbols: &[Entry],
     kind: CodeKind,
 ) -> Result<(), InflateError> {
@@ -364,21 +367,7 @@ fn build<const N: usize>(
         return Ok(());
     }
 
-    // The symbols sorted by code length, then value: the order of their canonical codes.
-    let mut offsets = [0u16; 16];
-    for l in 1..15 {
-        offsets[l + 1] = offsets[l] + count[l];
-    }
-    let sorted = &mut lengths.sorted;
-    for &packed in &lengths.symbols[..lengths.used] {
-        let at = &mut offsets[(packed >> 16) as usize & 15];
-        if let Some(slot) = sorted.get_mut(usize::from(*at)) {
-            *slot = packed;
-        }
-        *at += 1;
-    }
-    let total = lengths.used;
-
+    let total = lengths.used();
     let bits = max.clamp(1, root);
     table.bits = bits;
     let entries = &mut table.entries;
@@ -394,9 +383,13 @@ fn build<const N: usize>(
     let mut sub_start = 0usize;
     let mut sub_bits = 0u32;
     let mut next_free = 1usize << bits;
-    for (k, &packed) in sorted[..total].iter().enumerate() {
-        let len = packed >> 16;
-        let symbol = (packed & 0xffff) as usize;
+    let canonical = (1..16).flat_map(|len| {
+        lengths
+            .of_length(len)
+            .iter()
+            .map(move |&s| (len as u32, usize::from(s)))
+    });
+    for (k, (len, symbol)) in canonical.enumerate() {
         let mut entry = symbols.get(symbol).copied().unwrap_or(INVALID_ENTRY);
         if len <= bits {
             while filled < len {
@@ -551,7 +544,8 @@ impl<'a> Bits<'a> {
     }
 }
 
-/// The decoder's tables, made once (about 18 KiB) and reused for every stream.
+/// The decoder's tables and code length buckets, made once (about 50 KiB) and reused for
+/// every stream.
 pub struct Inflater {
     litlen: Table<LITLEN_ENTRIES>,
     dist: Table<DIST_ENTRIES>,
@@ -594,7 +588,7 @@ impl Inflater {
         let fixed = build(
             &mut inflater.fixed_litlen,
             LITLEN_BITS,
-            &mut Lengths::of(&lengths),
+            &Lengths::of(&lengths),
             &LITLEN_SYMBOLS,
             CodeKind::LitLen,
         )
@@ -602,7 +596,7 @@ impl Inflater {
             build(
                 &mut inflater.fixed_dist,
                 DIST_BITS,
-                &mut Lengths::of(&[5u8; 32]),
+                &Lengths::of(&[5u8; 32]),
                 &DIST_SYMBOLS,
                 CodeKind::Dist,
             )

@@ -148,7 +148,7 @@ fn code_tables_follow_the_canonical_code() {
     build(
         &mut table,
         3,
-        &mut Lengths::of(&[2, 1, 3, 3]),
+        &Lengths::of(&[2, 1, 3, 3]),
         &PRECODE_SYMBOLS,
         CodeKind::Precode,
     )
@@ -169,7 +169,7 @@ fn code_tables_follow_the_canonical_code() {
     assert!(build(
         &mut table,
         3,
-        &mut Lengths::of(&[1, 1, 1]),
+        &Lengths::of(&[1, 1, 1]),
         &PRECODE_SYMBOLS,
         CodeKind::Precode
     )
@@ -177,7 +177,7 @@ fn code_tables_follow_the_canonical_code() {
     assert!(build(
         &mut table,
         3,
-        &mut Lengths::of(&[1, 2]),
+        &Lengths::of(&[1, 2]),
         &PRECODE_SYMBOLS,
         CodeKind::Precode
     )
@@ -187,7 +187,7 @@ fn code_tables_follow_the_canonical_code() {
     build(
         &mut dist,
         DIST_BITS,
-        &mut Lengths::of(&[1]),
+        &Lengths::of(&[1]),
         &DIST_SYMBOLS,
         CodeKind::Dist,
     )
@@ -196,7 +196,7 @@ fn code_tables_follow_the_canonical_code() {
     assert!(build(
         &mut dist,
         DIST_BITS,
-        &mut Lengths::of(&[2, 2, 2]),
+        &Lengths::of(&[2, 2, 2]),
         &DIST_SYMBOLS,
         CodeKind::Dist
     )
@@ -212,7 +212,7 @@ fn codes_longer_than_the_root_go_through_subtables() {
     build(
         &mut table,
         LITLEN_BITS,
-        &mut Lengths::of(&lengths),
+        &Lengths::of(&lengths),
         &LITLEN_SYMBOLS,
         CodeKind::LitLen,
     )
