@@ -211,6 +211,17 @@ enum CodeKind {
     Dist,
 }
 
+impl CodeKind {
+    /// The error of an over-subscribed or incomplete code (zlib's wording).
+    fn refusal(self) -> InflateError {
+        InflateError::Corrupt(match self {
+            CodeKind::Precode => "invalid code lengths set",
+            CodeKind::LitLen => "invalid literal/lengths set",
+            CodeKind::Dist => "invalid distances set",
+        })
+    }
+}
+
 /// The symbols of a code that have a length, bucketed by length in symbol order (the order
 /// of their canonical codes, with no sort): what a table is built from. A dynamic block's are
 /// collected as its code lengths are read, a run at a time, so the symbols without a code
@@ -347,19 +358,11 @@ fn build<const N: usize>(
     for &c in &count[1..] {
         left = (left << 1) - i32::from(c);
         if left < 0 {
-            return Err(InflateError::Corrupt(match kind {
-                CodeKind::Precode => "invalid code lengths set",
-                CodeKind::LitLen => "invalid literal/lengths set",
-                CodeKind::Dist => "invalid distances set",
-            }));
+            return Err(kind.refusal());
         }
     }
     if left > 0 && (kind == CodeKind::Precode || max > 1) {
-        return Err(InflateError::Corrupt(match kind {
-            CodeKind::Precode => "invalid code lengths set",
-            CodeKind::LitLen => "invalid literal/lengths set",
-            CodeKind::Dist => "invalid distances set",
-        }));
+        return Err(kind.refusal());
     }
 
     if max <= root {

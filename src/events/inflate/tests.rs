@@ -267,16 +267,21 @@ fn deflate(data: &[u8], level: i32, strategy: zlib_rs::Strategy) -> Vec<u8> {
     stream.to_vec()
 }
 
-/// Deterministic test data: text-like (words from a small vocabulary), random bytes, runs.
+/// A deterministic pseudo-random sequence (xorshift64).
 #[cfg(feature = "compression")]
-fn corpus() -> Vec<Vec<u8>> {
-    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-    let mut next = move || {
+fn xorshift(mut seed: u64) -> impl FnMut() -> u64 {
+    move || {
         seed ^= seed << 13;
         seed ^= seed >> 7;
         seed ^= seed << 17;
         seed
-    };
+    }
+}
+
+/// Deterministic test data: text-like (words from a small vocabulary), random bytes, runs.
+#[cfg(feature = "compression")]
+fn corpus() -> Vec<Vec<u8>> {
+    let mut next = xorshift(0x9e37_79b9_7f4a_7c15);
     let words = [
         "logEvents",
         "timestamp",
@@ -350,13 +355,7 @@ fn every_level_and_strategy_of_zlib_rs_round_trips() {
 #[cfg(feature = "compression")]
 #[test]
 fn damaged_streams_are_accepted_and_refused_as_zlib_rs_does() {
-    let mut seed = 0x2545_f491_4f6c_dd1du64;
-    let mut next = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed
-    };
+    let mut next = xorshift(0x2545_f491_4f6c_dd1d);
     let mut inflater = Inflater::new();
     let mut out = vec![0u8; 1 << 20];
     let corpus = corpus();
