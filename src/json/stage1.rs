@@ -351,7 +351,7 @@ mod x86 {
         _mm512_cvtepu8_epi32, _mm512_extracti32x4_epi32, _mm512_loadu_si512,
         _mm512_maskz_compress_epi8, _mm512_movepi8_mask, _mm512_or_si512, _mm512_set1_epi32,
         _mm512_set1_epi8, _mm512_set_epi64, _mm512_shuffle_epi8, _mm512_storeu_si512,
-        _mm_clmulepi64_si128, _mm_cvtsi128_si64, _mm_set1_epi8, _mm_set_epi64x, _mm_setr_epi8,
+        _mm_clmulepi64_si128, _mm_cvtsi128_si64, _mm_loadu_si128, _mm_set1_epi8, _mm_set_epi64x,
     };
 
     use super::{flatten, run, Bail, Kernel, Kind, Masks, BLOCK};
@@ -427,15 +427,13 @@ mod x86 {
         t
     }
 
-    /// A 16-byte table as a vector.
-    #[inline]
-    #[target_feature(enable = "sse2")]
+    /// A 16-byte table as a vector (SSE2 is in every x86_64 CPU: no target feature, so that it
+    /// can be inlined at every `opt-level`, `"z"` included).
+    #[inline(always)]
     fn lane(t: [u8; 16]) -> __m128i {
-        let t = t.map(|b| b as i8);
-        _mm_setr_epi8(
-            t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8], t[9], t[10], t[11], t[12], t[13],
-            t[14], t[15],
-        )
+        // SAFETY: SSE2 is part of the x86_64 baseline (every CPU this code runs on has it), and
+        // `t` is 16 readable bytes, which the unaligned load reads.
+        unsafe { _mm_loadu_si128(t.as_ptr().cast::<__m128i>()) }
     }
 
     /// One 32-byte half of a block, as bit masks: backslash, quote, control, space, operator.
@@ -508,6 +506,7 @@ mod x86 {
     #[inline]
     #[target_feature(enable = "avx512f,avx512bw,avx512vbmi2")]
     fn flatten_compress(bits: u64, base: u32, out: &mut [u32; BLOCK]) -> usize {
+        /// The bytes `from..from + 8` as one little-endian word.
         const fn offsets(from: u64) -> i64 {
             let mut word = 0u64;
             let mut k = 0;
@@ -517,31 +516,41 @@ mod x86 {
             }
             word as i64
         }
-        let offsets = _mm512_set_epi64(
-            offsets(56),
-            offsets(48),
-            offsets(40),
-            offsets(32),
-            offsets(24),
-            offsets(16),
-            offsets(8),
+        // Constants: evaluated at compile time at every `opt-level` (a call otherwise at "z").
+        const OFFSETS: [i64; 8] = [
             offsets(0),
+            offsets(8),
+            offsets(16),
+            offsets(24),
+            offsets(32),
+            offsets(40),
+            offsets(48),
+            offsets(56),
+        ];
+        let offsets = _mm512_set_epi64(
+            OFFSETS[7], OFFSETS[6], OFFSETS[5], OFFSETS[4], OFFSETS[3], OFFSETS[2], OFFSETS[1],
+            OFFSETS[0],
         );
         let packed = _mm512_maskz_compress_epi8(bits, offsets);
         let base = _mm512_set1_epi32(base as i32);
         let count = bits.count_ones() as usize;
-        let mut sixteen = |group: usize, bytes: __m128i| {
-            let wide = _mm512_add_epi32(_mm512_cvtepu8_epi32(bytes), base);
-            let slots = &mut out[16 * group..16 * group + 16];
-            // SAFETY: `slots` is 16 writable `u32`s, the 64 bytes the unaligned store writes.
-            unsafe { _mm512_storeu_si512(slots.as_mut_ptr().cast::<__m512i>(), wide) };
-        };
-        sixteen(0, _mm512_castsi512_si128(packed));
+        // A macro, not a closure: a closure is not compiled for this function's instruction
+        // set, and at `opt-level = "z"` it is not inlined either.
+        macro_rules! sixteen {
+            ($group:expr, $bytes:expr) => {{
+                let wide = _mm512_add_epi32(_mm512_cvtepu8_epi32($bytes), base);
+                let slots = &mut out[16 * $group..16 * $group + 16];
+                // SAFETY: `slots` is 16 writable `u32`s, the 64 bytes the unaligned store
+                // writes.
+                unsafe { _mm512_storeu_si512(slots.as_mut_ptr().cast::<__m512i>(), wide) };
+            }};
+        }
+        sixteen!(0, _mm512_castsi512_si128(packed));
         if count > 16 {
-            sixteen(1, _mm512_extracti32x4_epi32::<1>(packed));
+            sixteen!(1, _mm512_extracti32x4_epi32::<1>(packed));
             if count > 32 {
-                sixteen(2, _mm512_extracti32x4_epi32::<2>(packed));
-                sixteen(3, _mm512_extracti32x4_epi32::<3>(packed));
+                sixteen!(2, _mm512_extracti32x4_epi32::<2>(packed));
+                sixteen!(3, _mm512_extracti32x4_epi32::<3>(packed));
             }
         }
         count

@@ -98,6 +98,7 @@ impl<'t, 'de> Value<'t, 'de> {
         self.nodes
     }
 
+    #[inline(always)]
     fn head(&self) -> Node<'de> {
         self.nodes
             .first()
@@ -107,6 +108,7 @@ impl<'t, 'de> Value<'t, 'de> {
 
     /// The JSON type of this value.
     #[allow(unreachable_patterns)] // simd-json's `128bit` feature adds integer variants.
+    #[inline(always)]
     pub fn kind(&self) -> Kind {
         match self.head() {
             Node::String(_) => Kind::String,
@@ -119,11 +121,13 @@ impl<'t, 'de> Value<'t, 'de> {
     }
 
     /// True for `null`.
+    #[inline(always)]
     pub fn is_null(&self) -> bool {
         self.kind() == Kind::Null
     }
 
     /// The string, borrowed from the event (escapes already resolved).
+    #[inline(always)]
     pub fn as_str(&self) -> Option<&'de str> {
         match self.head() {
             Node::String(s) => Some(s),
@@ -303,6 +307,7 @@ pub struct Elements<'t, 'de> {
 impl<'t, 'de> Iterator for Elements<'t, 'de> {
     type Item = Value<'t, 'de>;
 
+    #[inline]
     fn next(&mut self) -> Option<Value<'t, 'de>> {
         if self.left == 0 {
             return None;
@@ -332,6 +337,7 @@ pub struct Members<'t, 'de> {
 impl<'t, 'de> Iterator for Members<'t, 'de> {
     type Item = (&'de str, Value<'t, 'de>);
 
+    #[inline]
     fn next(&mut self) -> Option<(&'de str, Value<'t, 'de>)> {
         if self.left == 0 {
             return None;
