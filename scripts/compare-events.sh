@@ -8,7 +8,16 @@
 #   scripts/compare-events.sh                   # the test, the bench, the table
 #   LZ_SKIP_BENCH=1 scripts/compare-events.sh   # the differential test only
 #
-# Environment: CRITERION_ARGS (default: --warm-up-time 1 --measurement-time 3).
+# Environment: CRITERION_ARGS (default: --warm-up-time 1 --measurement-time 3); CARGO_BENCH_ARGS,
+# extra arguments to both cargo commands. The bench profile is opt-level 3 for both crates; the
+# release profile of docs/deploy.md (opt-level "z", LTO), and that profile with lambda-zero and
+# its JSON crates at opt-level 3 (docs/deploy.md, "Functions that parse JSON"), are
+#
+#   CARGO_PROFILE_BENCH_OPT_LEVEL=z CARGO_PROFILE_BENCH_LTO=true scripts/compare-events.sh
+#   CARGO_PROFILE_BENCH_OPT_LEVEL=z CARGO_PROFILE_BENCH_LTO=true \
+#     CARGO_BENCH_ARGS="--config profile.bench.package.lambda-zero.opt-level=3 \
+#       --config profile.bench.package.simd-json.opt-level=3 \
+#       --config profile.bench.package.simdutf8.opt-level=3" scripts/compare-events.sh
 # The package builds in its own target directory (benches/compare-events/target).
 set -euo pipefail
 . "$(dirname "$0")/bench-lib.sh"
@@ -17,18 +26,20 @@ manifest=$package/Cargo.toml
 export CARGO_TARGET_DIR=$package/target
 
 say "differential test: every vendored sample of a typed family read by both crates"
-cargo test --quiet --manifest-path "$manifest" >&2 || die "the differential test failed"
+# shellcheck disable=SC2086
+cargo test --quiet --manifest-path "$manifest" ${CARGO_BENCH_ARGS:-} >&2 || die "the differential test failed"
 [ -z "${LZ_SKIP_BENCH:-}" ] || exit 0
 
 need python3 python3
 say "criterion: parse + typical read per family (nice, bench profile)"
 # shellcheck disable=SC2086
-nice cargo bench --quiet --manifest-path "$manifest" --bench parse_read -- \
+nice cargo bench --quiet --manifest-path "$manifest" ${CARGO_BENCH_ARGS:-} --bench parse_read -- \
     ${CRITERION_ARGS:---warm-up-time 1 --measurement-time 3} >&2 || die "the bench failed"
 commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
-python3 - "$CARGO_TARGET_DIR/criterion/parse_read" "$commit" <<'PY'
+profile="opt-level ${CARGO_PROFILE_BENCH_OPT_LEVEL:-3}, lto ${CARGO_PROFILE_BENCH_LTO:-as set}${CARGO_BENCH_ARGS:+, $CARGO_BENCH_ARGS}"
+python3 - "$CARGO_TARGET_DIR/criterion/parse_read" "$commit" "$profile" <<'PY'
 import json, os, sys
-root, commit = sys.argv[1], sys.argv[2]
+root, commit, profile = sys.argv[1], sys.argv[2], sys.argv[3]
 medians = {}
 for d in sorted(os.listdir(root)):
     b = os.path.join(root, d, "new", "benchmark.json")
@@ -38,7 +49,7 @@ for d in sorted(os.listdir(root)):
     crate, _, family = json.load(open(b))["function_id"].partition("/")
     medians[(crate, family)] = json.load(open(e))["median"]["point_estimate"]
 order = ["sqs-10", "s3", "dynamodb", "kinesis", "cloudwatch_logs", "eventbridge"]
-print(f"parse + typical read per invocation, median ns (bench profile, commit {commit}, scripts/compare-events.sh)")
+print(f"parse + typical read per invocation, median ns (bench profile: {profile}; commit {commit}, scripts/compare-events.sh)")
 print()
 print("| family | lambda-zero | aws_lambda_events + serde_json | ratio |")
 print("|---|---:|---:|---:|")
