@@ -127,7 +127,7 @@ impl Fast {
             return Err(Bail);
         }
         self.count = match self.kernel {
-            Some(kernel) => kernel.index(event, &mut self.index)?,
+            Some(kernel) => kernel.index(event, &mut self.index)?.structurals,
             None => self.prepare_with_simd_json(parser, event)?,
         };
         Ok(())

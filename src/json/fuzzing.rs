@@ -344,7 +344,10 @@ impl Stage1 {
         if event.len() > super::fast::FAST_MAX_EVENT {
             return None;
         }
-        self.kernel.index(event, &mut self.index).ok()
+        self.kernel
+            .index(event, &mut self.index)
+            .ok()
+            .map(|found| found.structurals)
     }
 }
 
@@ -361,10 +364,22 @@ impl Stage1 {
 pub fn stage1(data: &[u8]) {
     let mut index = vec![0u32; data.len() + stage1::BLOCK];
     let found = stage1::index_scalar(data, &mut index);
-    let scalar = found.ok().map(|n| index[..n].to_vec());
+    if let Ok(found) = found {
+        assert_eq!(
+            found.backslash,
+            data.contains(&b'\\'),
+            "stage 1 missed whether {:?} has a backslash",
+            String::from_utf8_lossy(data)
+        );
+    }
+    let scalar = found
+        .ok()
+        .map(|f| (f.backslash, index[..f.structurals].to_vec()));
     for kernel in Kernel::available() {
         let found = kernel.index(data, &mut index);
-        let simd = found.ok().map(|n| index[..n].to_vec());
+        let simd = found
+            .ok()
+            .map(|f| (f.backslash, index[..f.structurals].to_vec()));
         assert_eq!(
             simd,
             scalar,
@@ -381,7 +396,7 @@ pub fn stage1(data: &[u8]) {
     );
     if simd_json::to_tape(&mut data.to_vec()).is_ok() {
         assert_eq!(
-            scalar,
+            scalar.map(|(_, index)| index),
             reference,
             "stage 1 and simd-json's disagree on valid JSON {:?}",
             String::from_utf8_lossy(data)

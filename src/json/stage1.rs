@@ -115,6 +115,8 @@ pub(crate) struct Carry {
     bad: u64,
     /// Bytes above 0x7f, so far.
     non_ascii: u64,
+    /// Backslashes, so far.
+    backslash: u64,
 }
 
 impl Carry {
@@ -136,6 +138,7 @@ impl Carry {
         self.in_string = ((in_string as i64) >> 63) as u64;
         self.bad |= in_string & m.control;
         self.non_ascii |= m.non_ascii;
+        self.backslash |= m.backslash;
         // Operators outside strings, and every quote for now.
         let operators = (m.operator & !in_string) | quotes;
         // A scalar starts at a byte outside strings, not whitespace, after whitespace or an
@@ -158,6 +161,11 @@ impl Carry {
     /// Whether a byte above 0x7f was seen.
     pub(crate) fn non_ascii(&self) -> bool {
         self.non_ascii != 0
+    }
+
+    /// Whether a backslash was seen (so some string has an escape).
+    pub(crate) fn backslash(&self) -> bool {
+        self.backslash != 0
     }
 }
 
@@ -215,8 +223,8 @@ fn step(
     Ok(())
 }
 
-/// Stage 1 over `event` with a block classifier and a flattener: fills `index` and returns the
-/// number of structurals, or `Bail` when stage 1 refuses the event or `index` is too short for
+/// Stage 1 over `event` with a block classifier and a flattener: fills `index` and returns what
+/// it found, or `Bail` when stage 1 refuses the event or `index` is too short for
 /// it (`index` needs `event.len() + BLOCK` entries to hold any event).
 ///
 /// No closure is defined in here: the SIMD pieces come from a function compiled for its
@@ -228,7 +236,7 @@ fn run(
     classify: impl Fn(&[u8; BLOCK]) -> Masks,
     prefix_xor: impl Fn(u64) -> u64 + Copy,
     flatten: impl Fn(u64, u32, &mut [u32; BLOCK]) -> usize + Copy,
-) -> Result<usize, Bail> {
+) -> Result<Indexed, Bail> {
     let mut carry = Carry::new();
     let mut n = 0usize;
     let mut at = 0usize;
@@ -256,7 +264,19 @@ fn run(
     if carry.non_ascii() && core::str::from_utf8(event).is_err() {
         return Err(Bail);
     }
-    Ok(n)
+    Ok(Indexed {
+        structurals: n,
+        backslash: carry.backslash(),
+    })
+}
+
+/// What stage 1 found in an event it accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Indexed {
+    /// How many structurals the index holds.
+    pub(crate) structurals: usize,
+    /// Whether the event has a backslash (some string holds an escape).
+    pub(crate) backslash: bool,
 }
 
 /// A SIMD stage 1 that this CPU runs: only [`Kernel::available`] makes one.
@@ -321,10 +341,10 @@ impl Kernel {
     }
 
     /// Stage 1 of `event` into `index`, which needs `event.len() + BLOCK` entries for any event
-    /// (an event with more structurals than fit is refused): the number of structurals, or
-    /// `Bail` when stage 1 refuses the event.
+    /// (an event with more structurals than fit is refused): what it found, or `Bail` when
+    /// stage 1 refuses the event.
     #[cfg_attr(not(target_arch = "x86_64"), allow(unused_variables))]
-    pub(crate) fn index(self, event: &[u8], index: &mut [u32]) -> Result<usize, Bail> {
+    pub(crate) fn index(self, event: &[u8], index: &mut [u32]) -> Result<Indexed, Bail> {
         #[cfg(target_arch = "x86_64")]
         {
             x86::index(self, event, index)
@@ -336,7 +356,7 @@ impl Kernel {
 
 /// The same stage 1 with the one-byte-at-a-time classifier: the reference of the tests and
 /// of the `json_event` fuzz target.
-pub(crate) fn index_scalar(event: &[u8], index: &mut [u32]) -> Result<usize, Bail> {
+pub(crate) fn index_scalar(event: &[u8], index: &mut [u32]) -> Result<Indexed, Bail> {
     run(event, index, Masks::scalar, prefix_xor, flatten)
 }
 
@@ -354,7 +374,7 @@ mod x86 {
         _mm_clmulepi64_si128, _mm_cvtsi128_si64, _mm_loadu_si128, _mm_set1_epi8, _mm_set_epi64x,
     };
 
-    use super::{flatten, run, Bail, Kernel, Kind, Masks, BLOCK};
+    use super::{flatten, run, Bail, Indexed, Kernel, Kind, Masks, BLOCK};
 
     /// Whether this CPU runs [`index_avx2`] (std caches the answers).
     pub(super) fn has_avx2() -> bool {
@@ -376,7 +396,7 @@ mod x86 {
 
     /// Runs `kernel`'s stage 1: the code compiled for the instruction set that CPU detection
     /// found when it made `kernel`.
-    pub(super) fn index(kernel: Kernel, event: &[u8], index: &mut [u32]) -> Result<usize, Bail> {
+    pub(super) fn index(kernel: Kernel, event: &[u8], index: &mut [u32]) -> Result<Indexed, Bail> {
         match kernel.0 {
             // SAFETY: a `Kernel` of this kind is made only when `has_avx512()` returned true
             // (`Kernel::available`), so this CPU has every feature `avx512_stage1` is
@@ -388,7 +408,7 @@ mod x86 {
     }
 
     #[target_feature(enable = "avx2,pclmulqdq,popcnt,bmi1")]
-    fn avx2_stage1(event: &[u8], index: &mut [u32]) -> Result<usize, Bail> {
+    fn avx2_stage1(event: &[u8], index: &mut [u32]) -> Result<Indexed, Bail> {
         run(
             event,
             index,
@@ -399,7 +419,7 @@ mod x86 {
     }
 
     #[target_feature(enable = "avx512f,avx512bw,avx512vbmi2,pclmulqdq,popcnt,bmi1")]
-    fn avx512_stage1(event: &[u8], index: &mut [u32]) -> Result<usize, Bail> {
+    fn avx512_stage1(event: &[u8], index: &mut [u32]) -> Result<Indexed, Bail> {
         run(
             event,
             index,
@@ -504,7 +524,7 @@ mod x86 {
     /// the front by one compress, then widened to `u32` and moved to `base` sixteen at a time
     /// (the first sixteen whatever the count, like [`super::flatten`]'s first eight).
     #[inline]
-    #[target_feature(enable = "avx512f,avx512bw,avx512vbmi2")]
+    #[target_feature(enable = "avx512f,avx512bw,avx512vbmi2,popcnt")]
     fn flatten_compress(bits: u64, base: u32, out: &mut [u32; BLOCK]) -> usize {
         /// The bytes `from..from + 8` as one little-endian word.
         const fn offsets(from: u64) -> i64 {
@@ -538,11 +558,15 @@ mod x86 {
         // set, and at `opt-level = "z"` it is not inlined either.
         macro_rules! sixteen {
             ($group:expr, $bytes:expr) => {{
+                const { assert!(16 * $group + 16 <= BLOCK) };
                 let wide = _mm512_add_epi32(_mm512_cvtepu8_epi32($bytes), base);
-                let slots = &mut out[16 * $group..16 * $group + 16];
-                // SAFETY: `slots` is 16 writable `u32`s, the 64 bytes the unaligned store
-                // writes.
-                unsafe { _mm512_storeu_si512(slots.as_mut_ptr().cast::<__m512i>(), wide) };
+                // SAFETY: `out` is `BLOCK` writable `u32`s and the assertion above keeps
+                // `16 * group + 16` within them: the 64 bytes from `out[16 * group]` that the
+                // unaligned store writes. (A pointer, not a subslice: at `opt-level = "z"` the
+                // range index is a call.)
+                unsafe {
+                    _mm512_storeu_si512(out.as_mut_ptr().add(16 * $group).cast::<__m512i>(), wide)
+                };
             }};
         }
         sixteen!(0, _mm512_castsi512_si128(packed));

@@ -116,15 +116,21 @@ impl TapeIndex {
         if event.len() > self.max_len {
             return Err(Bail);
         }
-        let n = match self.kernel {
-            Some(kernel) => kernel.index(event, &mut self.index)?,
-            None => self.index_with_simd_json(event, buffers, scratch)?,
+        let (n, backslash) = match self.kernel {
+            Some(kernel) => {
+                let found = kernel.index(event, &mut self.index)?;
+                (found.structurals, found.backslash)
+            }
+            None => {
+                let n = self.index_with_simd_json(event, buffers, scratch)?;
+                (n, memchr::memchr(b'\\', event).is_some())
+            }
         };
         if n > capacity {
             return Err(Bail);
         }
         self.count = n;
-        Ok(memchr::memchr(b'\\', event).is_some())
+        Ok(backslash)
     }
 
     /// simd-json's stage 1 over a copy of `event` behind a `]`, as the typed fast path runs it
