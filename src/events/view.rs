@@ -497,6 +497,7 @@ pub fn member<'t, 'de, T: FromValue<'t, 'de>>(
 /// test and at most three word compares, and `name` being a literal, its words are constants.
 #[doc(hidden)]
 #[inline(always)]
+#[allow(unsafe_code)]
 pub fn key_is(key: &str, name: &'static str) -> bool {
     let (k, n) = (key.as_bytes(), name.as_bytes());
     if k.len() != n.len() {
@@ -506,7 +507,6 @@ pub fn key_is(key: &str, name: &'static str) -> bool {
     // SAFETY (every `word` below): `k` and `n` are both `len` bytes long, and each arm reads
     // `N` bytes at offsets `at` with `at + N <= len`: 0 and `len - 4` for `len` of 4 to 7, 0 and
     // `len - 8` for 8 to 16, 0, 8 and `len - 8` for 17 to 24.
-    #[allow(unsafe_code)]
     unsafe {
         match len {
             0 => true,
