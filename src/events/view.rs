@@ -504,7 +504,7 @@ pub fn key_is(key: &str, name: &'static str) -> bool {
         return false;
     }
     let len = n.len();
-    // SAFETY (every `word` below): `k` and `n` are both `len` bytes long, and each arm reads
+    // SAFETY: for every `word` below, `k` and `n` are both `len` bytes long, and each arm reads
     // `N` bytes at offsets `at` with `at + N <= len`: 0 and `len - 4` for `len` of 4 to 7, 0 and
     // `len - 8` for 8 to 16, 0, 8 and `len - 8` for 17 to 24.
     unsafe {
