@@ -4,6 +4,7 @@
 
 use crate::json::{Kind, Value};
 
+use super::view::key_is;
 use super::view::member;
 use super::{FromValue, Mismatch, Seq};
 
@@ -41,17 +42,26 @@ impl<'t, 'de, D: FromValue<'t, 'de>> FromValue<'t, 'de> for EventBridgeEvent<'t,
         }
         let mut slots: [Option<Value<'t, 'de>>; 9] = [None; 9];
         for (key, v) in value.members() {
-            let at = match key {
-                "version" => 0,
-                "id" => 1,
-                "detail-type" => 2,
-                "source" => 3,
-                "account" => 4,
-                "time" => 5,
-                "region" => 6,
-                "resources" => 7,
-                "detail" => 8,
-                _ => continue,
+            let at = if key_is(key, "version") {
+                0
+            } else if key_is(key, "id") {
+                1
+            } else if key_is(key, "detail-type") {
+                2
+            } else if key_is(key, "source") {
+                3
+            } else if key_is(key, "account") {
+                4
+            } else if key_is(key, "time") {
+                5
+            } else if key_is(key, "region") {
+                6
+            } else if key_is(key, "resources") {
+                7
+            } else if key_is(key, "detail") {
+                8
+            } else {
+                continue;
             };
             if slots[at].is_none() {
                 slots[at] = Some(v);

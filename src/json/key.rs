@@ -132,3 +132,80 @@ impl<'de, T: KeyText<'de>, E: de::Error> de::Deserializer<'de> for Key<'de, T, E
         ignored_any
     }
 }
+
+/// Whether the object key `key` is the member name `name`. At `opt-level = "z"` (the release
+/// profile) a string comparison is a call to `memcmp` for every candidate name; this is a length
+/// test and at most three word compares (when `name` is a literal, its words are constants).
+#[doc(hidden)]
+#[inline(always)]
+#[allow(unsafe_code)]
+pub fn key_is(key: &str, name: &str) -> bool {
+    let (k, n) = (key.as_bytes(), name.as_bytes());
+    if k.len() != n.len() {
+        return false;
+    }
+    let len = n.len();
+    // SAFETY: for every `word` below, `k` and `n` are both `len` bytes long, and each arm reads
+    // `N` bytes at offsets `at` with `at + N <= len`: 0 and `len - 4` for `len` of 4 to 7, 0 and
+    // `len - 8` for 8 to 16, 0, 8 and `len - 8` for 17 to 24.
+    unsafe {
+        match len {
+            0 => true,
+            // The first, middle and last bytes: all of them.
+            1..=3 => k[0] == n[0] && k[len / 2] == n[len / 2] && k[len - 1] == n[len - 1],
+            // Two words that overlap cover the name.
+            4..=7 => {
+                word::<4>(k, 0) == word::<4>(n, 0) && word::<4>(k, len - 4) == word(n, len - 4)
+            }
+            8..=16 => {
+                word::<8>(k, 0) == word::<8>(n, 0) && word::<8>(k, len - 8) == word(n, len - 8)
+            }
+            17..=24 => {
+                word::<8>(k, 0) == word::<8>(n, 0)
+                    && word::<8>(k, 8) == word::<8>(n, 8)
+                    && word::<8>(k, len - 8) == word::<8>(n, len - 8)
+            }
+            _ => k == n,
+        }
+    }
+}
+
+/// The `N` bytes of `b` from `at`, read as one word (a slice's chunk or subslice is a call at
+/// `opt-level = "z"`).
+///
+/// # Safety
+/// `at + N <= b.len()`.
+#[allow(unsafe_code)]
+#[inline(always)]
+unsafe fn word<const N: usize>(b: &[u8], at: usize) -> [u8; N] {
+    // SAFETY: the caller guarantees `b[at..at + N]` is in bounds; an unaligned read of an
+    // array of bytes has no other requirement.
+    unsafe { b.as_ptr().add(at).cast::<[u8; N]>().read_unaligned() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::key_is;
+
+    /// Every length up to past the word compares, and a change in each byte: `key_is` is `==`.
+    #[test]
+    fn key_is_agrees_with_string_equality_at_every_length_and_byte() {
+        for len in 0..=40usize {
+            let name: &str = &(0..len)
+                .map(|i| char::from(b'a' + (i % 26) as u8))
+                .collect::<String>();
+            assert!(key_is(name, name), "{name:?}");
+            for at in 0..len {
+                let mut key = name.as_bytes().to_vec();
+                key[at] = b'Z';
+                let key = String::from_utf8(key).unwrap();
+                assert!(!key_is(&key, name), "{key:?} is not {name:?}");
+            }
+            let longer = format!("{name}a");
+            assert!(!key_is(&longer, name), "{longer:?} is longer than {name:?}");
+            if len > 0 {
+                assert!(!key_is(&name[..len - 1], name), "{name:?} cut");
+            }
+        }
+    }
+}

@@ -88,6 +88,8 @@ use serde::Deserialize;
 use simd_json::{Buffers, ErrorType, Node, Tape};
 
 pub use de::DecodeError;
+#[doc(hidden)]
+pub use key::key_is;
 pub use proxy::ProxyResponse;
 /// simd-json, re-exported because its tape types are part of this module's API
 /// ([`Value::from_tape`], [`Value::nodes`], [`Value::as_static`]): its version (0.19) is part of

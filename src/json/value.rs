@@ -195,7 +195,9 @@ impl<'t, 'de> Value<'t, 'de> {
     /// The value of the first member named `key` (compared after unescaping), if this is an
     /// object that has one.
     pub fn get(&self, key: &str) -> Option<Value<'t, 'de>> {
-        self.members().find(|(k, _)| *k == key).map(|(_, v)| v)
+        self.members()
+            .find(|(k, _)| super::key_is(k, key))
+            .map(|(_, v)| v)
     }
 
     /// The string member `key`: `get(key)?.as_str()`.
