@@ -135,7 +135,7 @@ impl<'de, T: KeyText<'de>, E: de::Error> de::Deserializer<'de> for Key<'de, T, E
 
 /// Whether the object key `key` is the member name `name`. At `opt-level = "z"` (the release
 /// profile) a string comparison is a call to `memcmp` for every candidate name; this is a length
-/// test and at most three word compares (when `name` is a literal, its words are constants).
+/// test and at most four word compares (when `name` is a literal, its words are constants).
 #[doc(hidden)]
 #[inline(always)]
 #[allow(unsafe_code)]
@@ -147,7 +147,7 @@ pub fn key_is(key: &str, name: &str) -> bool {
     let len = n.len();
     // SAFETY: for every `word` below, `k` and `n` are both `len` bytes long, and each arm reads
     // `N` bytes at offsets `at` with `at + N <= len`: 0 and `len - 4` for `len` of 4 to 7, 0 and
-    // `len - 8` for 8 to 16, 0, 8 and `len - 8` for 17 to 24.
+    // `len - 8` for 8 to 16, 0, 8 and `len - 8` for 17 to 24, 0, 8, 16 and `len - 8` for 25 to 32.
     unsafe {
         match len {
             0 => true,
@@ -163,6 +163,12 @@ pub fn key_is(key: &str, name: &str) -> bool {
             17..=24 => {
                 word::<8>(k, 0) == word::<8>(n, 0)
                     && word::<8>(k, 8) == word::<8>(n, 8)
+                    && word::<8>(k, len - 8) == word::<8>(n, len - 8)
+            }
+            25..=32 => {
+                word::<8>(k, 0) == word::<8>(n, 0)
+                    && word::<8>(k, 8) == word::<8>(n, 8)
+                    && word::<8>(k, 16) == word::<8>(n, 16)
                     && word::<8>(k, len - 8) == word::<8>(n, len - 8)
             }
             _ => k == n,
@@ -190,7 +196,7 @@ mod tests {
     /// Every length up to past the word compares, and a change in each byte: `key_is` is `==`.
     #[test]
     fn key_is_agrees_with_string_equality_at_every_length_and_byte() {
-        for len in 0..=40usize {
+        for len in 0..=48usize {
             let name: &str = &(0..len)
                 .map(|i| char::from(b'a' + (i % 26) as u8))
                 .collect::<String>();
