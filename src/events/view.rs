@@ -147,7 +147,7 @@ impl<'t, 'de> FromValue<'t, 'de> for Value<'t, 'de> {
 }
 
 impl<'t, 'de> FromValue<'t, 'de> for &'de str {
-    #[inline]
+    #[inline(always)]
     fn from_value(value: Value<'t, 'de>) -> Result<Self, Mismatch> {
         value
             .as_str()
@@ -194,7 +194,7 @@ integers! {
 
 /// `null` and an absent member read as `None`.
 impl<'t, 'de, T: FromValue<'t, 'de>> FromValue<'t, 'de> for Option<T> {
-    #[inline]
+    #[inline(always)]
     fn from_value(value: Value<'t, 'de>) -> Result<Self, Mismatch> {
         if value.is_null() {
             Ok(None)
@@ -307,7 +307,7 @@ pub struct SeqIter<'t, 'de, T> {
 impl<'t, 'de, T: FromValue<'t, 'de>> Iterator for SeqIter<'t, 'de, T> {
     type Item = Result<T, Mismatch>;
 
-    #[inline]
+    #[inline(always)]
     fn next(&mut self) -> Option<Result<T, Mismatch>> {
         let value = self.elements.next()?;
         let index = self.index;
@@ -480,7 +480,7 @@ impl<'t, 'de, T: FromValue<'t, 'de>> FromValue<'t, 'de> for WithJson<'t, 'de, T>
 /// [`FromValue::missing`] or fails as missing. Used by the generated readers of every event
 /// type.
 #[doc(hidden)]
-#[inline]
+#[inline(always)]
 pub fn member<'t, 'de, T: FromValue<'t, 'de>>(
     value: Option<Value<'t, 'de>>,
     owner: &'static str,

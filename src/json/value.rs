@@ -60,7 +60,7 @@ pub(crate) fn to_f64<F: Into<f64>>(n: F) -> f64 {
 }
 
 /// The number of tape nodes `node` spans, itself included.
-#[inline]
+#[inline(always)]
 pub(crate) fn span(node: &Node<'_>) -> usize {
     match *node {
         Node::Object { count, .. } | Node::Array { count, .. } => count.saturating_add(1),
@@ -69,7 +69,7 @@ pub(crate) fn span(node: &Node<'_>) -> usize {
 }
 
 /// The subtree starting at `nodes[at]`, cut to what the slice holds.
-#[inline]
+#[inline(always)]
 pub(crate) fn subtree<'t, 'de>(nodes: &'t [Node<'de>], at: usize) -> &'t [Node<'de>] {
     match nodes.get(at) {
         Some(node) => {
@@ -309,7 +309,7 @@ pub struct Elements<'t, 'de> {
 impl<'t, 'de> Iterator for Elements<'t, 'de> {
     type Item = Value<'t, 'de>;
 
-    #[inline]
+    #[inline(always)]
     fn next(&mut self) -> Option<Value<'t, 'de>> {
         if self.left == 0 {
             return None;
@@ -339,7 +339,7 @@ pub struct Members<'t, 'de> {
 impl<'t, 'de> Iterator for Members<'t, 'de> {
     type Item = (&'de str, Value<'t, 'de>);
 
-    #[inline]
+    #[inline(always)]
     fn next(&mut self) -> Option<(&'de str, Value<'t, 'de>)> {
         if self.left == 0 {
             return None;
