@@ -32,7 +32,10 @@ http_echo           example-apigw-v2-request-no-authorizer.json
 http_router         example-apigw-v2-request-no-authorizer.json
 async_echo          example-sqs-event.json
 tokio_echo          example-sqs-event.json
-sqs_events          example-sqs-event.json
+s3_keys             example-s3-event.json
+dynamodb_keys       example-dynamodb-event.json
+kinesis_data        example-kinesis-event.json
+cloudwatch_logs     example-cloudwatch_logs-event.json
 "
 want=("$@")
 names=() events=()
