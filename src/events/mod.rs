@@ -72,8 +72,9 @@
 //! Any other event type, including every owned type of `aws_lambda_events`, still reads
 //! through serde: with [`crate::json::Typed`] as the handler's `Event`, or for one member
 //! through [`Serde`] / [`crate::json::Value::deserialize`]. Those types allocate (their
-//! `String`s, `Vec`s and `HashMap`s), the ones here do not. `benches/compare-events/tests/interop.rs`
-//! runs this with `aws_lambda_events`' `SqsEvent` and `S3Event` on the vendored samples.
+//! `String`s, `Vec`s and `HashMap`s), the ones here do not.
+//! `benches/compare-events/tests/interop.rs` runs this with `aws_lambda_events`' `SqsEvent` and
+//! `S3Event` on the vendored samples.
 //!
 //! ```ignore
 //! // With aws_lambda_events in the function's own dependencies:
