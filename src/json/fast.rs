@@ -9,7 +9,8 @@
 //! This path keeps stage 1 and replaces stage 2 and the tape deserializer with one pass:
 //!
 //! 1. [`Fast::prepare`] indexes the event where it lies, with [`super::stage1`] (AVX-512 or
-//!    AVX2 on x86_64). Where no kernel runs (arm64, x86_64 without AVX2), it copies the event behind
+//!    AVX2 on x86_64, NEON on arm64). Where no kernel runs (x86_64 without AVX2, or
+//!    `LAMBDA_ZERO_JSON_STAGE1=simd-json`), it copies the event behind
 //!    a `]` into a padded buffer and hands it to [`simd_json::fill_tape_padded`]: stage 1
 //!    indexes the copy as it would the event (a `]` opens no string, so every later structural
 //!    is the event's, one byte further) and stage 2 stops at once, on the `]`, with
@@ -96,7 +97,8 @@ impl fmt::Debug for Fast {
 impl Fast {
     /// Buffers for events up to `max_len` bytes (capped at [`FAST_MAX_EVENT`]) nested up to
     /// `max_depth`, with the fastest stage 1 this CPU runs, or the one that
-    /// `LAMBDA_ZERO_JSON_STAGE1` names (`avx512`, `avx2`, `simd-json`; see [`Kernel::select`]).
+    /// `LAMBDA_ZERO_JSON_STAGE1` names (`avx512`, `avx2`, `neon`, `simd-json`; see
+    /// [`Kernel::select`]).
     pub(crate) fn new(max_len: usize, max_depth: usize) -> Fast {
         let name = std::env::var("LAMBDA_ZERO_JSON_STAGE1").ok();
         Fast::with_kernel(max_len, max_depth, Kernel::select(name.as_deref()))

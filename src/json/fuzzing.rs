@@ -333,7 +333,7 @@ impl Stage1 {
             .collect()
     }
 
-    /// The kernel's name (`avx512`, `avx2`), as `LAMBDA_ZERO_JSON_STAGE1` takes it.
+    /// The kernel's name (`avx512`, `avx2`, `neon`), as `LAMBDA_ZERO_JSON_STAGE1` takes it.
     pub fn name(&self) -> &'static str {
         self.kernel.name()
     }

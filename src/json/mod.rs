@@ -209,19 +209,20 @@ impl Parser {
     }
 
     /// A parser sized for `limits` that builds the tape of most events itself, 1.3 to 2 times
-    /// as fast as simd-json for AWS events: lambda-zero's own stage 1 (AVX-512 or AVX2 on
-    /// x86_64, as [`Typed`]'s fast path) indexes the event where it lies, escapes are resolved
-    /// in place, and one pass over the index writes simd-json's tape, borrowing each string
-    /// where it lies instead of copying it through simd-json's string buffer and back. The
-    /// tape, the [`Value`]s and the errors are simd-json's: an event larger than 1 MiB, with an
-    /// invalid escape, whose root is not an object or an array, or that the pass finds anything
-    /// wrong with (invalid JSON included) is parsed by simd-json, as it came.
+    /// as fast as simd-json for AWS events (x86_64): lambda-zero's own stage 1 (AVX-512 or
+    /// AVX2 on x86_64, NEON on arm64, as [`Typed`]'s fast path) indexes the event where it
+    /// lies, escapes are resolved in place, and one pass over the index writes simd-json's
+    /// tape, borrowing each string where it lies instead of copying it through simd-json's
+    /// string buffer and back. The tape, the [`Value`]s and the errors are simd-json's: an
+    /// event larger than 1 MiB, with an invalid escape, whose root is not an object or an
+    /// array, or that the pass finds anything wrong with (invalid JSON included) is parsed by
+    /// simd-json, as it came.
     ///
-    /// Where no stage 1 of lambda-zero's runs (arm64, x86_64 without AVX2, or
-    /// `LAMBDA_ZERO_JSON_STAGE1=simd-json`), simd-json's stage 1 (NEON on arm64) indexes a copy
-    /// of the event behind a `]`, as [`Typed`]'s fast path does, and the pass is the same: on
-    /// x86_64 that is 0.8 to 1.25 times the time of [`Parser::new`] for the S3, EventBridge,
-    /// SNS and API Gateway samples (not measured on arm64).
+    /// Where no stage 1 of lambda-zero's runs (x86_64 without AVX2, or
+    /// `LAMBDA_ZERO_JSON_STAGE1=simd-json`), simd-json's stage 1 indexes a copy of the event
+    /// behind a `]`, as [`Typed`]'s fast path does, and the pass is the same: on x86_64 that is
+    /// 0.8 to 1.25 times the time of [`Parser::new`] for the S3, EventBridge, SNS and API
+    /// Gateway samples. (Times on arm64 are not measured: the tests run there under qemu.)
     ///
     /// Reserves, besides [`Parser::new`]'s buffers, the structural index (4 bytes per event
     /// byte up to 1 MiB), a stack as deep as [`Limits::max_depth`], a copy of the event for
@@ -664,9 +665,9 @@ impl<H: JsonHandler> Handler for Json<H> {
 /// (stage 1), then one pass that deserializes straight from that index and checks the whole
 /// event as simd-json's stage 2 would, without building the tape or copying the strings the
 /// handler does not read. Stage 1 is lambda-zero's own on x86_64 with AVX-512 (BW and VBMI2)
-/// or AVX2, and simd-json's elsewhere (NEON on arm64); the environment variable
-/// `LAMBDA_ZERO_JSON_STAGE1` (`avx512`, `avx2` or `simd-json`), read when the adapter is made,
-/// picks another one this CPU runs. Anything unusual (invalid JSON, a type mismatch) sends
+/// or AVX2 and on arm64 (NEON), and simd-json's elsewhere; the environment variable
+/// `LAMBDA_ZERO_JSON_STAGE1` (`avx512`, `avx2`, `neon` or `simd-json`), read when the adapter
+/// is made, picks another one this CPU runs. Anything unusual (invalid JSON, a type mismatch) sends
 /// the event through the tape, so results and errors are the tape path's either way.
 pub struct Typed<H> {
     handler: H,

@@ -1,5 +1,5 @@
 //! Stage 1 of the typed fast path: the structural index of an event, in simd-json's sense,
-//! found 64 bytes at a time, with AVX-512 (BW and VBMI2) or AVX2 on x86_64.
+//! found 64 bytes at a time, with AVX-512 (BW and VBMI2) or AVX2 on x86_64 and NEON on arm64.
 //!
 //! The index lists, in order, the offset of every `{ } [ ] , :` outside strings, of every
 //! string's opening quote, and of the first byte of every other run of non-whitespace outside
@@ -9,11 +9,11 @@
 //! The block arithmetic is the simdjson paper's (Langdale and Lemire, 2019) and is plain safe
 //! Rust over `u64` masks ([`Carry::structurals`]); only the classification of 64 bytes into
 //! masks, the carry-less multiply, and (AVX-512) the flattening of a block's bits into offsets
-//! are SIMD. This is the crate's one module with `unsafe`, all of it in `mod x86`: the loads
-//! of a block, the stores of the AVX-512 flattener, and the calls into the functions compiled
-//! for an instruction set, made only through a [`Kernel`], which only CPU detection makes.
-//! CPUs without AVX2, and other architectures, use simd-json's own stage 1 instead (see
-//! [`super::fast::Fast::prepare`]), and the typed path is the same after.
+//! are SIMD. The `unsafe` is in `mod x86` and `mod arm`: the loads of a block, the stores of
+//! the AVX-512 flattener, and the calls into the functions compiled for an instruction set,
+//! made only through a [`Kernel`], which only CPU detection makes (NEON is in every aarch64
+//! CPU). x86_64 CPUs without AVX2, and other architectures, use simd-json's own stage 1
+//! instead (see [`super::fast::Fast::prepare`]), and the typed path is the same after.
 //!
 //! Why not simd-json's stage 1 directly: its runtime-detected AVX2 build leaves out `popcnt`
 //! and `bmi1` (so each block's `count_ones` and each structural's `x & (x - 1)` take several
@@ -287,6 +287,28 @@ pub(crate) struct Indexed {
     pub(crate) backslash: bool,
 }
 
+/// The byte shuffles' tables: by low nibble, the whitespace byte with that nibble, if any
+/// (space 0x20, tab 0x09, line feed 0x0a, carriage return 0x0d; the other entries are 0,
+/// which only the byte 0x00 could equal, and its entry is the space), and the operator
+/// with that nibble once bit 0x20 is set (`[` and `]` become `{` and `}`; 0x0c and 0x1a
+/// also match, see [`Masks::operator`]). A byte from 0x80 equals no entry (x86's shuffle gives
+/// 0 for it, the NEON lookup the entry of its low nibble, all below 0x80).
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+const SPACE_BY_LOW_NIBBLE: [u8; 16] = table(b" \t\n\r");
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+const OPERATOR_BY_LOW_NIBBLE: [u8; 16] = table(b",:{}");
+
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+const fn table(bytes: &[u8]) -> [u8; 16] {
+    let mut t = [0u8; 16];
+    let mut k = 0;
+    while k < bytes.len() {
+        t[(bytes[k] & 0x0f) as usize] = bytes[k];
+        k += 1;
+    }
+    t
+}
+
 /// A SIMD stage 1 that this CPU runs: only [`Kernel::available`] makes one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Kernel(Kind);
@@ -300,18 +322,23 @@ enum Kind {
     /// Two 32-byte halves per block (AVX2).
     #[cfg(target_arch = "x86_64")]
     Avx2,
+    /// Four 16-byte quarters per block (NEON, in every aarch64 CPU).
+    #[cfg(target_arch = "aarch64")]
+    Neon,
 }
 
 impl Kernel {
-    /// The kernels this CPU runs, fastest first (none on arm64, where the fast path uses
-    /// simd-json's NEON stage 1).
+    /// The kernels this CPU runs, fastest first (none on other architectures, where the fast
+    /// path uses simd-json's stage 1).
     pub(crate) fn available() -> Vec<Kernel> {
         #[cfg(target_arch = "x86_64")]
         let kernels = [
             (x86::has_avx512(), Kind::Avx512),
             (x86::has_avx2(), Kind::Avx2),
         ];
-        #[cfg(not(target_arch = "x86_64"))]
+        #[cfg(target_arch = "aarch64")]
+        let kernels = [(true, Kind::Neon)];
+        #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
         let kernels: [(bool, Kind); 0] = [];
         kernels
             .into_iter()
@@ -325,9 +352,9 @@ impl Kernel {
         Kernel::available().first().copied()
     }
 
-    /// The stage 1 that `name` asks for (the value of `LAMBDA_ZERO_JSON_STAGE1`): `avx512`
-    /// or `avx2` when this CPU runs it, `None` for `simd-json`; otherwise (no name, an unknown
-    /// one, a kernel this CPU lacks) the fastest.
+    /// The stage 1 that `name` asks for (the value of `LAMBDA_ZERO_JSON_STAGE1`): `avx512`,
+    /// `avx2` or `neon` when this CPU runs it, `None` for `simd-json`; otherwise (no name, an
+    /// unknown one, a kernel this CPU lacks) the fastest.
     pub(crate) fn select(name: Option<&str>) -> Option<Kernel> {
         if name == Some("simd-json") {
             return None;
@@ -345,19 +372,29 @@ impl Kernel {
             Kind::Avx512 => "avx512",
             #[cfg(target_arch = "x86_64")]
             Kind::Avx2 => "avx2",
+            #[cfg(target_arch = "aarch64")]
+            Kind::Neon => "neon",
         }
     }
 
     /// Stage 1 of `event` into `index`, which needs `event.len() + BLOCK` entries for any event
     /// (an event with more structurals than fit is refused): what it found, or `Bail` when
     /// stage 1 refuses the event.
-    #[cfg_attr(not(target_arch = "x86_64"), allow(unused_variables))]
+    #[cfg_attr(
+        not(any(target_arch = "x86_64", target_arch = "aarch64")),
+        allow(unused_variables)
+    )]
     pub(crate) fn index(self, event: &[u8], index: &mut [u32]) -> Result<Indexed, Bail> {
         #[cfg(target_arch = "x86_64")]
         {
             x86::index(self, event, index)
         }
-        #[cfg(not(target_arch = "x86_64"))]
+        #[cfg(target_arch = "aarch64")]
+        {
+            let Kind::Neon = self.0;
+            arm::index(event, index)
+        }
+        #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
         match self.0 {}
     }
 }
@@ -366,6 +403,102 @@ impl Kernel {
 /// of the `json_event` fuzz target.
 pub(crate) fn index_scalar(event: &[u8], index: &mut [u32]) -> Result<Indexed, Bail> {
     run(event, index, Masks::scalar, prefix_xor, flatten)
+}
+
+#[cfg(target_arch = "aarch64")]
+#[allow(unsafe_code)]
+mod arm {
+    use core::arch::aarch64::{
+        uint8x16_t, vandq_u8, vceqq_u8, vcleq_u8, vdupq_n_u8, vgetq_lane_u64, vld1q_u8, vmaxvq_u8,
+        vorrq_u8, vpaddq_u8, vqtbl1q_u8, vreinterpretq_u64_u8,
+    };
+
+    use super::{
+        flatten, prefix_xor, run, Bail, Indexed, Masks, BLOCK, OPERATOR_BY_LOW_NIBBLE,
+        SPACE_BY_LOW_NIBBLE,
+    };
+
+    /// Stage 1 with the NEON classifier (and the portable prefix XOR and flattener).
+    pub(super) fn index(event: &[u8], index: &mut [u32]) -> Result<Indexed, Bail> {
+        run(event, index, classify, prefix_xor, flatten)
+    }
+
+    /// Lane `k` holds bit `k % 8`: a compare's lanes ANDed with it and summed pairwise three
+    /// times are one bit per byte of the block, in order (simdjson's NEON movemask).
+    const BITS: [u8; 16] = [1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128];
+
+    /// The 64 lanes of four compares (each 0 or 0xff) as bit `k` for lane `k`.
+    #[inline(always)]
+    fn bitmask(m: [uint8x16_t; 4], bits: uint8x16_t) -> u64 {
+        // SAFETY: NEON is part of the aarch64 baseline: every CPU this code runs on has it.
+        unsafe {
+            let a = vpaddq_u8(vandq_u8(m[0], bits), vandq_u8(m[1], bits));
+            let b = vpaddq_u8(vandq_u8(m[2], bits), vandq_u8(m[3], bits));
+            let c = vpaddq_u8(a, b);
+            vgetq_lane_u64::<0>(vreinterpretq_u64_u8(vpaddq_u8(c, c)))
+        }
+    }
+
+    /// The masks of one block, 16 bytes at a time.
+    #[inline(always)]
+    pub(super) fn classify(block: &[u8; BLOCK]) -> Masks {
+        // SAFETY: NEON is part of the aarch64 baseline; `block` is 64 readable bytes, which the
+        // four 16-byte loads read (0..16, 16..32, 32..48, 48..64), and each table 16.
+        unsafe {
+            let p = block.as_ptr();
+            let v = [
+                vld1q_u8(p),
+                vld1q_u8(p.add(16)),
+                vld1q_u8(p.add(32)),
+                vld1q_u8(p.add(48)),
+            ];
+            let bits = vld1q_u8(BITS.as_ptr());
+            let spaces = vld1q_u8(SPACE_BY_LOW_NIBBLE.as_ptr());
+            let operators = vld1q_u8(OPERATOR_BY_LOW_NIBBLE.as_ptr());
+            let low = vdupq_n_u8(0x0f);
+            // A macro, not a closure: the same expression over the four quarters, inlined at
+            // every `opt-level`.
+            macro_rules! mask {
+                (|$x:ident| $e:expr) => {
+                    bitmask(
+                        [
+                            {
+                                let $x = v[0];
+                                $e
+                            },
+                            {
+                                let $x = v[1];
+                                $e
+                            },
+                            {
+                                let $x = v[2];
+                                $e
+                            },
+                            {
+                                let $x = v[3];
+                                $e
+                            },
+                        ],
+                        bits,
+                    )
+                };
+            }
+            Masks {
+                backslash: mask!(|x| vceqq_u8(x, vdupq_n_u8(b'\\'))),
+                quote: mask!(|x| vceqq_u8(x, vdupq_n_u8(b'"'))),
+                control: mask!(|x| vcleq_u8(x, vdupq_n_u8(0x1f))),
+                space: mask!(|x| vceqq_u8(vqtbl1q_u8(spaces, vandq_u8(x, low)), x)),
+                operator: mask!(|x| vceqq_u8(
+                    vqtbl1q_u8(operators, vandq_u8(x, low)),
+                    vorrq_u8(x, vdupq_n_u8(0x20))
+                )),
+                // Only whether there is one: the largest byte of the block.
+                non_ascii: u64::from(
+                    vmaxvq_u8(vorrq_u8(vorrq_u8(v[0], v[1]), vorrq_u8(v[2], v[3]))) >= 0x80,
+                ),
+            }
+        }
+    }
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -382,7 +515,10 @@ mod x86 {
         _mm_clmulepi64_si128, _mm_cvtsi128_si64, _mm_loadu_si128, _mm_set1_epi8, _mm_set_epi64x,
     };
 
-    use super::{flatten, run, Bail, Indexed, Kernel, Kind, Masks, BLOCK};
+    use super::{
+        flatten, run, Bail, Indexed, Kernel, Kind, Masks, BLOCK, OPERATOR_BY_LOW_NIBBLE,
+        SPACE_BY_LOW_NIBBLE,
+    };
 
     /// Whether this CPU runs [`index_avx2`] (std caches the answers).
     pub(super) fn has_avx2() -> bool {
@@ -435,24 +571,6 @@ mod x86 {
             |x| prefix_xor(x),
             |bits, base, out| flatten_compress(bits, base, out),
         )
-    }
-
-    /// The byte shuffles' tables: by low nibble, the whitespace byte with that nibble, if any
-    /// (space 0x20, tab 0x09, line feed 0x0a, carriage return 0x0d; the other entries are 0,
-    /// which only the byte 0x00 could equal, and its entry is the space), and the operator
-    /// with that nibble once bit 0x20 is set (`[` and `]` become `{` and `}`; 0x0c and 0x1a
-    /// also match, see [`Masks::operator`]). A shuffle gives 0 for bytes from 0x80.
-    const SPACE_BY_LOW_NIBBLE: [u8; 16] = table(b" \t\n\r");
-    const OPERATOR_BY_LOW_NIBBLE: [u8; 16] = table(b",:{}");
-
-    const fn table(bytes: &[u8]) -> [u8; 16] {
-        let mut t = [0u8; 16];
-        let mut k = 0;
-        while k < bytes.len() {
-            t[(bytes[k] & 0x0f) as usize] = bytes[k];
-            k += 1;
-        }
-        t
     }
 
     /// A 16-byte table as a vector (SSE2 is in every x86_64 CPU: no target feature, so that it
@@ -875,9 +993,26 @@ mod tests {
         }
     }
 
-    #[cfg(target_arch = "x86_64")]
+    /// The masks of `block` by `kernel`'s classifier alone.
+    #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+    fn classify(kernel: Kernel, block: &[u8; BLOCK]) -> Masks {
+        #[cfg(target_arch = "x86_64")]
+        {
+            x86::classify(kernel, block)
+        }
+        #[cfg(target_arch = "aarch64")]
+        {
+            let Kind::Neon = kernel.0;
+            arm::classify(block)
+        }
+    }
+
+    #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
     #[test]
     fn every_simd_classifier_agrees_with_the_scalar_one_on_every_byte() {
+        // Every aarch64 CPU runs the NEON kernel.
+        #[cfg(target_arch = "aarch64")]
+        assert_eq!(Kernel::best().map(Kernel::name), Some("neon"));
         for kernel in Kernel::available() {
             for start in (0..=255u8).step_by(64).map(usize::from) {
                 let mut block = [0u8; 64];
@@ -889,7 +1024,7 @@ mod tests {
                     ..m
                 };
                 assert_eq!(
-                    any(x86::classify(kernel, &block)),
+                    any(classify(kernel, &block)),
                     any(Masks::scalar(&block)),
                     "{kernel:?}, bytes {start}.."
                 );
