@@ -1,8 +1,8 @@
 //! Instruction counts without criterion: `probe <side> <family> <n>` runs the family's parse +
 //! typical read `n` times (side `zero` or `aws`; `parse`: lambda-zero's parse alone; `copy`:
-//! the copy of the event alone; each prints its time per iteration on stderr), for `valgrind --tool=callgrind`: the
-//! difference between two values of `n` divided by their difference is the cost of one.
-
+//! the copy of the event alone; each prints its time per iteration on stderr), for
+//! `valgrind --tool=callgrind` or qemu-aarch64's instruction count (`scripts/arm64-events.sh`):
+//! the difference between two values of `n` divided by their difference is the cost of one.
 use lambda_zero_compare_events::{aws_read, Family, Zero};
 
 fn main() {
