@@ -3,6 +3,7 @@
 //! the copy of the event alone; each prints its time per iteration on stderr), for
 //! `valgrind --tool=callgrind` or qemu-aarch64's instruction count (`scripts/arm64-events.sh`):
 //! the difference between two values of `n` divided by their difference is the cost of one.
+
 use lambda_zero_compare_events::{aws_read, Family, Zero};
 
 fn main() {
